@@ -1,0 +1,67 @@
+"""HTTP only: the app factory, configuration, auth, resources, error mapping and the CLI."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask.json.provider import DefaultJSONProvider
+from flask_migrate import Migrate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from api import auth, errors
+from api import config as settings
+from api.resources import BLUEPRINTS
+from workflow.db import db
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+migrate = Migrate(directory=MIGRATIONS)
+
+
+class JsonProvider(DefaultJSONProvider):
+    ensure_ascii = False
+    sort_keys = False
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` (tests) overrides defaults and the environment."""
+    app = Flask(__name__, instance_path=os.environ.get("ZI_INSTANCE_PATH") or
+                str(Path.cwd() / "instance"))
+    app.json = JsonProvider(app)
+    app.config.update(settings.DEFAULTS)
+    app.config.from_prefixed_env("ZI")
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.instance_path)
+    app.config.update(config or {})
+    settings.check(app.config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    api = errors.ZiApi(app, spec_kwargs={"components": {"securitySchemes": {
+        "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"bearerAuth": []}]})
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    errors.register(app)
+    app.before_request(auth.load_user)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        db.session.execute(db.text("SELECT 1"))
+        return {"status": "ok"}
+
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()

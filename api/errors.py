@@ -1,0 +1,83 @@
+"""The one place where domain errors become HTTP statuses. Every error body is
+``{code, message, message_en, errors?, unmet?}``: never an HTML page, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api.schemas import ErrorSchema
+from workflow.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+
+STATUS: list[tuple[type[DomainError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (GuardFailed, 422),
+    (InvalidInput, 400),
+]
+log = logging.getLogger(__name__)
+
+
+def domain_error_response(error: DomainError) -> tuple[dict[str, Any], int, dict[str, str]]:
+    status = next((code for kind, code in STATUS if isinstance(error, kind)), 400)
+    body: dict[str, Any] = {"code": error.code, "message": error.message_id,
+                            "message_en": error.message_en}
+    if error.errors:
+        body["errors"] = error.errors
+    if isinstance(error, GuardFailed):
+        body["unmet"] = [unmet.as_dict() for unmet in error.unmet]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return body, status, headers
+
+
+def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Werkzeug's and webargs' errors, with the same body as ours."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    body: dict[str, Any] = {
+        "code": "validation_error" if "messages" in data else (error.name or "error").lower()
+        .replace(" ", "_"),
+        "message": "Permintaan tidak valid" if status == 400 else (error.name or "Error"),
+        "message_en": error.description or error.name or "Error",
+    }
+    messages = data.get("messages") or data.get("errors")
+    if messages:
+        # webargs nests the errors by location ({"json": {...}}); clients want the fields.
+        body["errors"] = messages.get("json", messages) if isinstance(messages, dict) else messages
+        body["message_en"] = "Invalid request body"
+    return body, status, dict(data.get("headers") or {})
+
+
+class ZiApi(Api):
+    """flask-smorest's Api with our error body for every HTTP error."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return http_error_response(error)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error_response)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):
+            return http_error_response(error)
+        log.exception("unhandled error")
+        return ({"code": "internal_error", "message": "Terjadi kesalahan pada server",
+                 "message_en": "Internal server error"}, 500)

@@ -1,0 +1,5 @@
+"""One blueprint per resource; each handler loads, calls a use case, returns."""
+
+from api.resources import cases, instansi, rubrics, units, workflow
+
+BLUEPRINTS = (instansi.blp, units.blp, cases.blp, rubrics.blp, workflow.blp)

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from api.auth import current_user
+from api.jsonbody import Blueprint
+from api.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    AuditEventOut,
+    CaseOut,
+    DeclarationIn,
+    DeclarationOut,
+    ErrorSchema,
+    ProposalIn,
+    TransitionIn,
+)
+from workflow import cases
+from workflow.facts import missing_fields
+from workflow.models import Case, User
+
+blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
+                description="Designation cases: declaration, assessments, transitions, history")
+
+
+def case_body(user: User, case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id, "unit_id": case.unit_id, "target": case.target, "year": case.year,
+        "regulation": case.regulation, "state": case.state, "version": case.version,
+        "building_since": case.building_since,
+        "available_transitions": cases.available_transitions(user, case),
+    }
+
+
+@blp.route("/<int:case_id>")
+class CaseItem(MethodView):
+    @blp.response(200, CaseOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, case_id: int) -> Any:
+        """Show a case and the transitions the caller's role could fire"""
+        user = current_user()
+        return case_body(user, cases.get_case(user, case_id))
+
+
+@blp.route("/<int:case_id>/declaration")
+class CaseDeclaration(MethodView):
+    @blp.arguments(DeclarationIn)
+    @blp.response(200, DeclarationOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
+    def put(self, data: dict[str, Any], case_id: int) -> Any:
+        """Record the pencanangan: Pakta Integritas, commitment, ZI team (coordinator)"""
+        return cases.put_declaration(current_user(), case_id, data)
+
+
+@blp.route("/<int:case_id>/assessments/<any(self, tpi, tpn):kind>")
+class CaseAssessment(MethodView):
+    @blp.arguments(AssessmentIn)
+    @blp.response(200, AssessmentOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
+    def put(self, data: dict[str, Any], case_id: int, kind: str) -> Any:
+        """Enter a self (coordinator), tpi (inspectorate) or tpn (tpn) assessment"""
+        row, evaluation = cases.put_assessment(current_user(), case_id, kind,
+                                               data["areas"], data["hasil"], data["final"])
+        return {"id": row.id, "case_id": row.case_id, "kind": row.kind, "final": row.final,
+                "areas": row.areas, "hasil": row.hasil,
+                "missing": missing_fields(row.regulation, row.areas, row.hasil),
+                "evaluation": evaluation.as_dict() if evaluation else None}
+
+
+@blp.route("/<int:case_id>/proposal")
+class CaseProposal(MethodView):
+    @blp.arguments(ProposalIn)
+    @blp.response(200, CaseOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema)
+    def put(self, data: dict[str, Any], case_id: int) -> Any:
+        """Record the 90/2021 proposal conditions checked at tpi_approve"""
+        user = current_user()
+        return case_body(user, cases.put_proposal(user, case_id, data))
+
+
+@blp.route("/<int:case_id>/transitions")
+class CaseTransitions(MethodView):
+    @blp.arguments(TransitionIn)
+    @blp.response(200, CaseOut)
+    @blp.alt_response(403, schema=ErrorSchema, description="forbidden_for_role, out_of_scope")
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="stale_version, transition_not_available")
+    @blp.alt_response(422, schema=ErrorSchema, description="guard_failed with every unmet")
+    def post(self, data: dict[str, Any], case_id: int) -> Any:
+        """Fire a trigger on the case"""
+        user = current_user()
+        case = cases.fire_transition(user, case_id, data["trigger"], data["expected_version"],
+                                     data.get("reason"))
+        return case_body(user, case)
+
+
+@blp.route("/<int:case_id>/history")
+class CaseHistory(MethodView):
+    @blp.response(200, AuditEventOut(many=True))
+    @blp.alt_response(403, schema=ErrorSchema)
+    def get(self, case_id: int) -> Any:
+        """The case's audit events, oldest first"""
+        return cases.history(current_user(), case_id)

@@ -1,0 +1,191 @@
+"""Request and response shapes of the HTTP contract (they also write the OpenAPI document)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from workflow.cases import TARGETS
+from workflow.clock import JAKARTA, as_utc
+from workflow.directory import INSTANSI_KINDS
+from workflow.machine import SPECS, STATES
+from workflow.rubrics import RUBRIC_IDS
+from workflow.scoring import parse_decimal
+
+
+class Figure(fields.Field):
+    """A score: a decimal string or a JSON number (parsed as Decimal), never a float."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return parse_decimal(value)
+        except (ValueError, TypeError) as err:
+            raise ValidationError("Bukan angka desimal / not a decimal number") from err
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+
+class JakartaDateTime(fields.DateTime):
+    """Stored in UTC, shown in Asia/Jakarta (ISO 8601 with the +07:00 offset)."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else as_utc(value).astimezone(JAKARTA).isoformat()
+
+
+class ErrorSchema(Schema):
+    code = fields.String(metadata={"description": "stable machine-readable code"})
+    message = fields.String(metadata={"description": "Indonesian message"})
+    message_en = fields.String(metadata={"description": "English message"})
+    errors = fields.Dict(metadata={"description": "field -> messages, for invalid input"})
+    unmet = fields.List(fields.Dict(), metadata={"description": "each unmet condition"})
+
+
+class InstansiIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    kind = fields.String(required=True, validate=validate.OneOf(INSTANSI_KINDS))
+
+
+class InstansiOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    kind = fields.String()
+
+
+class UnitIn(Schema):
+    instansi_id = fields.Integer(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    eselon = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
+    strategic_service = fields.Boolean(required=True)
+    rb_implemented = fields.Boolean(required=True)
+    large_resources = fields.Boolean(required=True)
+
+
+class UnitOut(UnitIn):
+    id = fields.Integer()
+
+
+class UnitQuery(Schema):
+    instansi_id = fields.Integer()
+
+
+class CaseIn(Schema):
+    target = fields.String(required=True, validate=validate.OneOf(TARGETS))
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    regulation = fields.String(required=True, validate=validate.OneOf(RUBRIC_IDS))
+
+
+class UnmetOut(Schema):
+    code = fields.String()
+    message = fields.String()
+    message_en = fields.String()
+    subject = fields.String()
+    value = fields.String()
+    minimum = fields.String()
+
+
+class AvailableTransitionOut(Schema):
+    trigger = fields.String()
+    allowed = fields.Boolean()
+    requires_reason = fields.Boolean()
+    unmet = fields.List(fields.Nested(UnmetOut))
+
+
+class CaseOut(Schema):
+    id = fields.Integer()
+    unit_id = fields.Integer()
+    target = fields.String()
+    year = fields.Integer()
+    regulation = fields.String()
+    state = fields.String(validate=validate.OneOf(STATES))
+    version = fields.Integer()
+    building_since = fields.Date(allow_none=True)
+    available_transitions = fields.List(fields.Nested(AvailableTransitionOut))
+
+
+class DeclarationIn(Schema):
+    staff_total = fields.Integer(required=True, validate=validate.Range(min=1))
+    pakta_signed = fields.Integer(required=True, validate=validate.Range(min=0))
+    head_signed = fields.Boolean(required=True)
+    commitment_statement = fields.String(required=True)
+    team = fields.List(fields.String(validate=validate.Length(max=200)), required=True)
+
+
+class DeclarationOut(DeclarationIn):
+    case_id = fields.Integer()
+    updated_at = JakartaDateTime()
+
+
+class AssessmentIn(Schema):
+    areas = fields.Dict(keys=fields.String(), values=Figure(), required=True)
+    hasil = fields.Dict(keys=fields.String(), values=Figure(), required=True)
+    final = fields.Boolean(required=True)
+
+
+class EvaluationOut(Schema):
+    """Every figure is a string with two decimals (DOMAIN.md: Thresholds)."""
+
+    regulation = fields.String()
+    areas = fields.Dict(keys=fields.String(), values=fields.String())
+    pengungkit = fields.String()
+    components = fields.Dict(keys=fields.String(), values=fields.String())
+    hasil = fields.Dict(keys=fields.String(), values=fields.String())
+    total = fields.String()
+    predicates = fields.Dict()
+
+
+class AssessmentOut(Schema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    kind = fields.String()
+    final = fields.Boolean()
+    areas = fields.Dict(keys=fields.String(), values=fields.String())
+    hasil = fields.Dict(keys=fields.String(), values=fields.String())
+    missing = fields.List(fields.String())
+    evaluation = fields.Nested(EvaluationOut, allow_none=True)
+
+
+SAKIP_GRADES = ("AA", "A", "BB", "B", "CC", "C", "D")
+
+
+class ProposalIn(Schema):
+    """PermenPANRB 90/2021 as amended by 5/2024: the conditions checked at tpi_approve."""
+
+    bpk_opinion = fields.String(required=True, validate=validate.OneOf(("WTP", "WDP", "TW", "TMP")))
+    sakip_instansi = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
+    indeks_rb = Figure(required=True)
+    spip_level = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    tlhp_percent = Figure(required=True)
+    lhkpn_percent = Figure(required=True)
+    lhkasn_percent = Figure(required=True)
+    sakip_unit = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
+
+
+class TransitionIn(Schema):
+    trigger = fields.String(required=True, validate=validate.OneOf(tuple(SPECS)))
+    expected_version = fields.Integer(required=True)
+    reason = fields.String(load_default=None, validate=validate.Length(max=4000))
+
+
+class AuditEventOut(Schema):
+    id = fields.Integer()
+    seq = fields.Integer()
+    action = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    actor_email = fields.String()
+    role = fields.String()
+    from_state = fields.String(allow_none=True)
+    to_state = fields.String()
+    reason = fields.String(allow_none=True)
+    score = fields.Dict(allow_none=True)
+    case_version = fields.Integer()
+    occurred_at = JakartaDateTime()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class DiagramQuery(Schema):
+    case_id = fields.Integer()

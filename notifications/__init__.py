@@ -1,0 +1,1 @@
+"""E-mail notifications: templates, the SMTP sender and the outbox dispatcher."""

@@ -1,0 +1,308 @@
+"""Use cases on a designation case. Each one is one database transaction: the change, its
+audit event and its outbox messages commit together or not at all.
+
+A transition locks the case row (``SELECT … FOR UPDATE`` on PostgreSQL), checks the
+client's expected version, evaluates role, scope and guards, moves the state through the
+shared machine, appends the audit event and writes the notices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from workflow import guards
+from workflow.audit import append_event
+from workflow.clock import add_years, as_utc, utcnow
+from workflow.db import db
+from workflow.directory import get_unit
+from workflow.errors import (
+    Conflict,
+    Forbidden,
+    GuardFailed,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+)
+from workflow.facts import case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.machine import (
+    INITIAL_STATE,
+    SPECS,
+    GuardsRefused,
+    InvalidTrigger,
+    actors,
+    fire,
+    triggers_from,
+    unmet_conditions,
+)
+from workflow.models import Assessment, AuditEvent, Case, Declaration, User
+from workflow.notices import TRANSITION_AUDIENCE, audience, enqueue
+from workflow.permissions import require_act, require_view
+from workflow.rubrics import UnknownRubric, load_rubric
+from workflow.scoring import Evaluation, evaluate, validate_inputs
+from workflow.settings import current_policy
+
+T = TypeVar("T")
+TARGETS = ("WBK", "WBBM")
+ASSESSOR_ROLE = {"self": "coordinator", "tpi": "inspectorate", "tpn": "tpn"}
+ASSESSMENT_STATES = {"self": ("pencanangan", "pembangunan"), "tpi": ("pengusulan",),
+                     "tpn": ("reviu_tpn",)}
+DECLARATION_STATES = ("pencanangan", "pembangunan")
+PROPOSAL_STATES = ("pembangunan", "pengusulan")
+
+
+def _in_transaction(work: Callable[[], T]) -> T:
+    """Run ``work`` and commit; roll back on any error, reporting lost races as 409."""
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except StaleDataError as err:
+        db.session.rollback()
+        raise StaleVersion() from err
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _locked_case(case_id: int) -> Case:
+    case = db.session.execute(
+        select(Case).where(Case.id == case_id).with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan", f"Case {case_id} not found")
+    return case
+
+
+def get_case(actor: User, case_id: int) -> Case:
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"Kasus {case_id} tidak ditemukan", f"Case {case_id} not found")
+    require_view(actor, case.unit)
+    return case
+
+
+def _require_state(case: Case, states: tuple[str, ...], what_id: str, what_en: str) -> None:
+    if case.state not in states:
+        raise Conflict(f"{what_id} tidak dapat diubah pada tahap {case.state}",
+                       f"{what_en} cannot be changed in state {case.state}",
+                       code="not_editable_in_state")
+
+
+def open_case(actor: User, unit_id: int, target: str, year: int, regulation: str,
+              now: datetime | None = None) -> Case:
+    """Pencanangan of a unit for a target, checking the rules across cases."""
+    now = now or utcnow()
+
+    def work() -> Case:
+        unit = get_unit(actor, unit_id)
+        require_act(actor, unit, ("coordinator", "admin"))
+        try:
+            load_rubric(regulation)
+        except UnknownRubric as err:
+            raise InvalidInput("Versi regulasi tidak dikenal", "Unknown regulation version",
+                               errors={"regulation": [f"tidak dikenal / unknown: {regulation}"]}
+                               ) from err
+        unmet = []
+        if target == "WBBM" and not holds_wbk(unit.id):
+            unmet.append(guards.wbk_not_held())
+        revoked_at = db.session.execute(
+            select(func.max(Case.revoked_at)).where(Case.unit_id == unit.id)
+        ).scalar()
+        if revoked_at is not None:
+            block_years = current_policy().revocation_block_years
+            until = add_years(as_utc(revoked_at), block_years)
+            if now < until:
+                unmet.append(guards.Unmet(
+                    "revocation_block",
+                    f"Predikat unit dicabut; kasus baru baru dapat dibuka mulai {until.date()}",
+                    f"The unit's predicate was revoked; a new case may open from {until.date()}",
+                ))
+        if unmet:
+            raise GuardFailed(unmet)
+        case = Case(unit=unit, target=target, year=year, regulation=regulation,
+                    state=INITIAL_STATE, created_at=now)
+        db.session.add(case)
+        try:
+            db.session.flush()
+        except IntegrityError as err:
+            raise Conflict(f"Unit ini sudah memiliki kasus {target} yang masih berjalan",
+                           f"This unit already has an open {target} case",
+                           code="case_already_open") from err
+        append_event(case, actor, "open_case", None, None, now)
+        return case
+
+    return _in_transaction(work)
+
+
+def put_declaration(actor: User, case_id: int, data: Mapping[str, Any],
+                    now: datetime | None = None) -> Declaration:
+    """Record the pencanangan: Pakta Integritas coverage, head's signature, commitment, team."""
+    now = now or utcnow()
+
+    def work() -> Declaration:
+        case = _locked_case(case_id)
+        require_act(actor, case.unit, ("coordinator",))
+        _require_state(case, DECLARATION_STATES, "Data pencanangan", "The declaration")
+        if data["pakta_signed"] > data["staff_total"]:
+            raise InvalidInput(
+                "Penandatangan pakta melebihi jumlah pegawai", "More signatories than staff",
+                errors={"pakta_signed": ["melebihi staff_total / exceeds staff_total"]})
+        decl = case.declaration or Declaration(case_id=case.id)
+        for key in ("staff_total", "pakta_signed", "head_signed", "commitment_statement"):
+            setattr(decl, key, data[key])
+        decl.team = [name.strip() for name in data["team"] if name.strip()]
+        decl.updated_at, decl.updated_by = now, actor.id
+        db.session.add(decl)
+        append_event(case, actor, "put_declaration", case.state, None, now)
+        return decl
+
+    return _in_transaction(work)
+
+
+def put_assessment(actor: User, case_id: int, kind: str, areas: Mapping[str, Decimal],
+                   hasil: Mapping[str, Decimal], final: bool,
+                   now: datetime | None = None) -> tuple[Assessment, Evaluation | None]:
+    """Enter or replace an assessment; once a decision relied on it, a new one is written."""
+    now = now or utcnow()
+
+    def work() -> tuple[Assessment, Evaluation | None]:
+        case = _locked_case(case_id)
+        require_act(actor, case.unit, (ASSESSOR_ROLE[kind],))
+        _require_state(case, ASSESSMENT_STATES[kind], f"Penilaian {kind}", f"The {kind} assessment")
+        rubric = load_rubric(case.regulation)
+        missing = missing_fields(case.regulation, areas, hasil)
+        errors = {field: [message] for field, message in
+                  validate_inputs(rubric, areas, hasil).items() if field not in missing}
+        if final:
+            errors.update({field: ["wajib untuk penilaian final / required when final"]
+                           for field in missing})
+        if errors:
+            raise InvalidInput("Angka penilaian tidak valid", "Invalid assessment figures",
+                               errors=errors)
+        evaluation = None if missing else evaluate(rubric, areas, hasil)
+        row = latest_assessments(case.id).get(kind)
+        if row is None or row.decided_event_id is not None:
+            row = Assessment(case_id=case.id, kind=kind, regulation=case.regulation)
+            db.session.add(row)
+        row.areas = {key: str(value) for key, value in areas.items()}
+        row.hasil = {key: str(value) for key, value in hasil.items()}
+        row.result = evaluation.as_dict() if evaluation else None
+        row.final, row.entered_by, row.entered_at = final, actor.id, now
+        db.session.flush()
+        append_event(case, actor, f"put_assessment_{kind}", case.state, None, now,
+                     score={"assessment_id": row.id, "final": final,
+                            "areas": row.areas, "hasil": row.hasil})
+        return row, evaluation
+
+    return _in_transaction(work)
+
+
+def put_proposal(actor: User, case_id: int, data: Mapping[str, Any],
+                 now: datetime | None = None) -> Case:
+    """The 90/2021 proposal conditions the inspectorate checks at tpi_approve."""
+    now = now or utcnow()
+
+    def work() -> Case:
+        case = _locked_case(case_id)
+        require_act(actor, case.unit, ("coordinator", "inspectorate"))
+        _require_state(case, PROPOSAL_STATES, "Syarat pengusulan", "The proposal conditions")
+        case.proposal = {key: (str(value) if isinstance(value, Decimal) else value)
+                         for key, value in data.items()}
+        db.session.flush()
+        append_event(case, actor, "put_proposal", case.state, None, now, score=case.proposal)
+        return case
+
+    return _in_transaction(work)
+
+
+def fire_transition(actor: User, case_id: int, trigger: str, expected_version: int,
+                    reason: str | None = None, now: datetime | None = None) -> Case:
+    now = now or utcnow()
+
+    def work() -> Case:
+        case = _locked_case(case_id)
+        spec = SPECS[trigger]
+        require_act(actor, case.unit, actors(spec, case.regulation, case.target))
+        if case.version != expected_version:
+            raise StaleVersion(expected_version, case.version)
+        facts = case_facts(case, now, reason)
+        from_state = case.state
+        try:
+            fire(case, trigger, facts)
+        except InvalidTrigger as err:
+            raise Conflict(f"{trigger} tidak tersedia pada tahap {from_state}",
+                           f"{trigger} is not available in state {from_state}",
+                           code="transition_not_available") from err
+        except GuardsRefused as err:
+            raise GuardFailed(err.unmet) from err
+        if trigger == "start_building":
+            case.building_since = facts.today
+        elif trigger == "designate":
+            case.designated_at = now
+        elif trigger == "revoke":
+            case.revoked_at = now
+        db.session.flush()  # the version check: a lost race raises StaleDataError here
+        relied = latest_assessments(case.id).get(spec.relies_on) if spec.relies_on else None
+        score = None if relied is None else {
+            "assessment_id": relied.id, "kind": relied.kind, "areas": relied.areas,
+            "hasil": relied.hasil, "result": relied.result}
+        event = append_event(case, actor, trigger, from_state, reason, now, score=score)
+        db.session.flush()
+        if relied is not None:
+            relied.decided_event_id = event.id
+        recipients = [user for user in audience(case.unit, TRANSITION_AUDIENCE[trigger])
+                      if user.id != actor.id]
+        enqueue(recipients, "transition_notice", {
+            "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
+            "target": case.target, "trigger": trigger, "from_state": from_state,
+            "to_state": case.state, "reason": reason, "actor_email": actor.email,
+            "occurred_at": now.isoformat(),
+        }, key=f"audit_event:{event.id}")
+        return case
+
+    return _in_transaction(work)
+
+
+def available_transitions(actor: User, case: Case, now: datetime | None = None
+                          ) -> list[dict[str, Any]]:
+    """The triggers the caller's role could fire from here, each with what is unmet."""
+    facts = None
+    listed = []
+    for spec in triggers_from(case.state):
+        if actor.role not in actors(spec, case.regulation, case.target):
+            continue
+        try:
+            require_act(actor, case.unit, actors(spec, case.regulation, case.target))
+        except Forbidden as err:
+            listed.append({"trigger": spec.trigger, "allowed": False, "requires_reason": False,
+                           "unmet": [{"code": err.code, "message": err.message_id,
+                                      "message_en": err.message_en}]})
+            continue
+        facts = facts or case_facts(case, now or utcnow(), reason="-")
+        unmet = unmet_conditions(spec, facts)
+        listed.append({"trigger": spec.trigger, "allowed": not unmet,
+                       "requires_reason": guards.reason_given in spec.guards,
+                       "unmet": [u.as_dict() for u in unmet]})
+    return listed
+
+
+def history(actor: User, case_id: int) -> list[AuditEvent]:
+    case = get_case(actor, case_id)
+    return list(db.session.execute(
+        select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.seq)
+    ).scalars())
+
+
+def list_cases(actor: User, unit_id: int) -> list[Case]:
+    unit = get_unit(actor, unit_id)
+    return list(db.session.execute(
+        select(Case).where(Case.unit_id == unit.id).order_by(Case.id)).scalars())
+

@@ -1,0 +1,152 @@
+"""Instansi, units, users and their tokens: what admins manage and everyone is scoped by."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from workflow.clock import as_utc, utcnow
+from workflow.db import db
+from workflow.errors import Conflict, InvalidInput, NotFound
+from workflow.models import ApiToken, Instansi, Unit, User, user_unit
+from workflow.permissions import ROLES, require_role, require_view
+
+INSTANSI_KINDS = ("kementerian", "lembaga", "pemda")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: User, ttl_days: int, now: datetime | None = None) -> str:
+    """A new random token for the user; only its hash is kept. Caller commits."""
+    token = secrets.token_urlsafe(32)
+    issued = now or utcnow()
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), created_at=issued,
+                            expires_at=issued + timedelta(days=ttl_days)))
+    return token
+
+
+def authenticate(token: str, now: datetime | None = None) -> User | None:
+    """The active user owning an unexpired token, or None."""
+    row = db.session.execute(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+    if row is None or as_utc(row.expires_at) <= (now or utcnow()) or not row.user.active:
+        return None
+    return row.user
+
+
+def _commit_unique(message_id: str, message_en: str, code: str) -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise Conflict(message_id, message_en, code=code) from err
+
+
+def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
+                instansi_id: int | None = None, name: str = "", language: str = "id",
+                ttl_days: int = 365) -> tuple[User, str]:
+    """Create a user and their first token (returned once, stored hashed)."""
+    errors: dict[str, list[str]] = {}
+    if role not in ROLES:
+        errors["role"] = [f"harus salah satu dari / must be one of: {', '.join(ROLES)}"]
+    if role == "inspectorate" and instansi_id is None:
+        errors["instansi"] = ["wajib untuk inspektorat / required for the inspectorate"]
+    if role == "coordinator" and not unit_ids:
+        errors["unit"] = ["wajib untuk koordinator / required for a coordinator"]
+    if instansi_id is not None and db.session.get(Instansi, instansi_id) is None:
+        errors["instansi"] = [f"instansi {instansi_id} tidak ada / does not exist"]
+    units = [db.session.get(Unit, unit_id) for unit_id in unit_ids]
+    if any(unit is None for unit in units):
+        errors["unit"] = ["unit tidak ada / unit does not exist"]
+    if errors:
+        raise InvalidInput("Data pengguna tidak valid", "Invalid user data", errors=errors)
+    user = User(email=email.strip().lower(), role=role, instansi_id=instansi_id, name=name,
+                language=language, units=[unit for unit in units if unit is not None])
+    db.session.add(user)
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise Conflict(f"Email {email} sudah terdaftar", f"Email {email} is already registered",
+                       code="email_taken") from err
+    token = issue_token(user, ttl_days)
+    db.session.commit()
+    return user, token
+
+
+def create_instansi(actor: User, name: str, kind: str) -> Instansi:
+    require_role(actor, ("admin",))
+    instansi = Instansi(name=name, kind=kind)
+    db.session.add(instansi)
+    _commit_unique(f"Instansi {name} sudah ada", f"Instansi {name} already exists",
+                   "instansi_exists")
+    return instansi
+
+
+def _visible_instansi_ids(actor: User) -> Any:
+    """None for every instansi, else a subquery of the instansi the actor may see."""
+    if actor.role in ("admin", "tpn"):
+        return None
+    if actor.role == "inspectorate":
+        return select(Instansi.id).where(Instansi.id == actor.instansi_id)
+    return (select(Unit.instansi_id)
+            .join(user_unit, user_unit.c.unit_id == Unit.id)
+            .where(user_unit.c.user_id == actor.id))
+
+
+def list_instansi(actor: User) -> list[Instansi]:
+    query = select(Instansi).order_by(Instansi.id)
+    visible = _visible_instansi_ids(actor)
+    if visible is not None:
+        query = query.where(Instansi.id.in_(visible))
+    return list(db.session.execute(query).scalars())
+
+
+def get_instansi(actor: User, instansi_id: int) -> Instansi:
+    instansi = db.session.get(Instansi, instansi_id)
+    visible = [i.id for i in list_instansi(actor)] if instansi else []
+    if instansi is None or instansi.id not in visible:
+        raise NotFound(f"Instansi {instansi_id} tidak ditemukan",
+                       f"Instansi {instansi_id} not found")
+    return instansi
+
+
+def create_unit(actor: User, **fields: Any) -> Unit:
+    require_role(actor, ("admin",))
+    if db.session.get(Instansi, fields["instansi_id"]) is None:
+        raise InvalidInput("Instansi tidak ada", "The instansi does not exist",
+                           errors={"instansi_id": ["tidak ada / does not exist"]})
+    unit = Unit(**fields)
+    db.session.add(unit)
+    _commit_unique(f"Kode unit {fields['code']} sudah dipakai di instansi ini",
+                   f"Unit code {fields['code']} is already used in this instansi", "unit_exists")
+    return unit
+
+
+def list_units(actor: User, instansi_id: int | None = None) -> list[Unit]:
+    query = select(Unit).order_by(Unit.id)
+    if instansi_id is not None:
+        query = query.where(Unit.instansi_id == instansi_id)
+    if actor.role == "inspectorate":
+        query = query.where(Unit.instansi_id == actor.instansi_id)
+    elif actor.role == "coordinator":
+        query = query.where(Unit.id.in_(select(user_unit.c.unit_id)
+                                        .where(user_unit.c.user_id == actor.id)))
+    return list(db.session.execute(query).scalars())
+
+
+def get_unit(actor: User, unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"Unit {unit_id} tidak ditemukan", f"Unit {unit_id} not found")
+    require_view(actor, unit)
+    return unit

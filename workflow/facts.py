@@ -1,0 +1,80 @@
+"""Read the rows a guard needs and hand them over as plain ``CaseFacts``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from workflow.clock import jakarta_date
+from workflow.db import db
+from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
+from workflow.models import Assessment, Case
+from workflow.rubrics import load_rubric
+from workflow.scoring import evaluate
+from workflow.settings import current_policy
+
+
+def holds_wbk(unit_id: int) -> bool:
+    """DOMAIN.md: WBBM needs a held WBK (a WBK case of the unit in penetapan)."""
+    return db.session.execute(
+        select(Case.id).where(Case.unit_id == unit_id, Case.target == "WBK",
+                              Case.state == "penetapan").limit(1)
+    ).first() is not None
+
+
+def latest_assessments(case_id: int) -> dict[str, Assessment]:
+    """The newest assessment of each kind (older ones are kept for the record)."""
+    rows = db.session.execute(
+        select(Assessment).where(Assessment.case_id == case_id).order_by(Assessment.id)
+    ).scalars()
+    return {row.kind: row for row in rows}
+
+
+def missing_fields(regulation: str, areas: Iterable[str], hasil: Iterable[str]) -> list[str]:
+    rubric = load_rubric(regulation)
+    given_areas, given_hasil = set(areas), set(hasil)
+    return ([f"areas.{key}" for key in rubric.pengungkit_areas if key not in given_areas]
+            + [f"hasil.{key}" for key in rubric.hasil_inputs if key not in given_hasil])
+
+
+def as_decimals(figures: Mapping[str, str]) -> dict[str, Decimal]:
+    return {key: Decimal(value) for key, value in figures.items()}
+
+
+def assessment_facts(row: Assessment) -> AssessmentFacts:
+    missing = tuple(missing_fields(row.regulation, row.areas, row.hasil))
+    if missing:
+        return AssessmentFacts(final=row.final, missing=missing)
+    evaluation = evaluate(load_rubric(row.regulation), as_decimals(row.areas),
+                          as_decimals(row.hasil))
+    return AssessmentFacts(
+        final=row.final,
+        unmet_by_predicate={name: tuple(result.unmet)
+                            for name, result in evaluation.predicates.items()},
+    )
+
+
+def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFacts:
+    policy = current_policy()
+    today = jakarta_date(now)
+    unit, decl = case.unit, case.declaration
+    return CaseFacts(
+        regulation=case.regulation,
+        target=case.target,
+        today=today,
+        unit=UnitFacts(unit.eselon, unit.strategic_service, unit.rb_implemented,
+                       unit.large_resources, holds_wbk(unit.id)),
+        declaration=None if decl is None else DeclarationFacts(
+            decl.staff_total, decl.pakta_signed, decl.head_signed,
+            decl.commitment_statement, tuple(decl.team)),
+        assessments={kind: assessment_facts(row)
+                     for kind, row in latest_assessments(case.id).items()},
+        building_since=case.building_since,
+        proposal=case.proposal,
+        proposal_deadline=policy.proposal_deadline(today.year),
+        pakta_coverage_min=policy.pakta_coverage_min,
+        reason=reason,
+    )

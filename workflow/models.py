@@ -1,0 +1,224 @@
+"""Persistence: the rows behind instansi, units, users, cases and what happens to them.
+
+Times are stored as UTC. A case's ``version`` is SQLAlchemy's ``version_id_col``: a lost race
+raises ``StaleDataError`` at flush, which the services report as ``stale_version``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflow.clock import utcnow
+from workflow.db import db
+
+UtcDateTime = DateTime(timezone=True)
+CLOSED_STATES = ("dicabut", "ditarik")
+
+
+class Instansi(db.Model):
+    """A ministry, agency or regional government (K/L/Pemda) that owns units."""
+
+    __tablename__ = "instansi"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(back_populates="instansi")
+
+
+class Unit(db.Model):
+    """A unit kerja: what is built and proposed. The seed's eligibility facts live here."""
+
+    __tablename__ = "unit"
+    __table_args__ = (UniqueConstraint("instansi_id", "code", name="uq_unit_instansi_code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    code: Mapped[str] = mapped_column(String(50))
+    eselon: Mapped[int] = mapped_column(Integer)
+    strategic_service: Mapped[bool] = mapped_column(Boolean, default=False)
+    rb_implemented: Mapped[bool] = mapped_column(Boolean, default=False)
+    large_resources: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    instansi: Mapped[Instansi] = relationship(back_populates="units")
+
+
+user_unit = Table(
+    "user_unit",
+    db.metadata,
+    Column("user_id", ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
+    Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(db.Model):
+    """A person with one role; ``units`` are the units they coordinate, ``instansi`` their scope."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    instansi_id: Mapped[int | None] = mapped_column(ForeignKey("instansi.id"), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    units: Mapped[list[Unit]] = relationship(secondary=user_unit)
+    instansi: Mapped[Instansi | None] = relationship()
+
+    @property
+    def unit_ids(self) -> set[int]:
+        return {unit.id for unit in self.units}
+
+
+class ApiToken(db.Model):
+    """A bearer token, stored as its SHA-256: the token itself is shown once, at creation."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class Case(db.Model):
+    """One unit, one target predicate, opened in a year under a pinned regulation version."""
+
+    __tablename__ = "zi_case"
+    __table_args__ = (
+        # DOMAIN.md: one open case per unit and target at a time, enforced by the database too.
+        Index(
+            "uq_zi_case_open_unit_target",
+            "unit_id",
+            "target",
+            unique=True,
+            sqlite_where=text("state NOT IN ('dicabut', 'ditarik')"),
+            postgresql_where=text("state NOT IN ('dicabut', 'ditarik')"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    target: Mapped[str] = mapped_column(String(4))
+    year: Mapped[int] = mapped_column(Integer)
+    regulation: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    building_since: Mapped[date | None] = mapped_column(Date)
+    designated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()
+    declaration: Mapped[Declaration | None] = relationship(back_populates="case")
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Declaration(db.Model):
+    """Pencanangan: the Pakta Integritas coverage, the head's signature, commitment and team."""
+
+    __tablename__ = "declaration"
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), primary_key=True)
+    staff_total: Mapped[int] = mapped_column(Integer)
+    pakta_signed: Mapped[int] = mapped_column(Integer)
+    head_signed: Mapped[bool] = mapped_column(Boolean)
+    commitment_statement: Mapped[str] = mapped_column(Text, default="")
+    team: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    case: Mapped[Case] = relationship(back_populates="declaration")
+
+
+class Assessment(db.Model):
+    """A self, TPI or TPN assessment in summary form, with its computed evaluation.
+
+    Replaceable until a decision relies on it (``decided_event_id``); after that a new row
+    is written, so the audit trail keeps the figures each decision used.
+    """
+
+    __tablename__ = "assessment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(4))
+    regulation: Mapped[str] = mapped_column(String(40))
+    areas: Mapped[dict[str, str]] = mapped_column(JSON)
+    hasil: Mapped[dict[str, str]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    final: Mapped[bool] = mapped_column(Boolean, default=False)
+    entered_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"))
+
+
+class AuditEvent(db.Model):
+    """Append-only history of a case; each row carries the hash of the previous one."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    case_version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class OutboxMessage(db.Model):
+    """An e-mail to send, written in the same transaction as the change it tells about.
+
+    ``idempotency_key`` makes writing it twice impossible; the dispatcher claims rows with a
+    lease (``lease_until``) and records every attempt.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    recipient_email: Mapped[str] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2), default="id")
+    template: Mapped[str] = mapped_column(String(60))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
