@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: 4141c45c70fb
+Revision ID: 0001_initial
 Revises: 
 Create Date: 2026-11-24 23:26:53.647314
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '4141c45c70fb'
+revision = '0001_initial'
 down_revision = None
 branch_labels = None
 depends_on = None
