@@ -128,7 +128,8 @@ def world(app: Flask) -> World:
         "tpn": ("tpn", (), None),
     }
     for who, (role, units, instansi_id) in people.items():
-        user, token = create_user(f"{who}@uji.go.id", role, units, instansi_id, name=who)
+        user, token = create_user(f"{who}@uji.go.id", role, units, instansi_id, name=who,
+                                  ttl_days=3650)
         w.tokens[who], w.user_ids[who] = token, user.id
     return w
 

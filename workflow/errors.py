@@ -49,9 +49,11 @@ class StaleVersion(Conflict):
     code = "stale_version"
 
     def __init__(self, expected: int | None = None, current: int | None = None) -> None:
+        now_id = f" (kini versi {current})" if current is not None else ""
+        now_en = f" (now version {current})" if current is not None else ""
         super().__init__(
-            f"Data kasus telah berubah (versi {current}); muat ulang lalu coba lagi",
-            f"The case has changed (version {current}); reload and try again",
+            f"Data kasus telah berubah{now_id}; muat ulang lalu coba lagi",
+            f"The case has changed{now_en}; reload and try again",
         )
         self.expected, self.current = expected, current
 
