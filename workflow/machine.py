@@ -8,6 +8,7 @@ from it. The machine keeps no model: it is fired on any object with a ``state`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from transitions import Machine, MachineError
 
@@ -121,9 +122,13 @@ def triggers_from(state: str) -> list[TransitionSpec]:
     return [spec for spec in TRANSITIONS if state in spec.sources]
 
 
-def fire(case: object, trigger: str, facts: CaseFacts) -> None:
+class HasState(Protocol):
+    state: str
+
+
+def fire(case: HasState, trigger: str, facts: CaseFacts) -> None:
     """Move ``case.state`` through the shared machine, or raise why it cannot move."""
-    state = str(case.state)
+    state = case.state
     if trigger not in MACHINE.events:
         raise InvalidTrigger(trigger, state)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 
 from workflow.db import db
 from workflow.models import OutboxMessage, Unit, User, user_unit
@@ -31,7 +31,7 @@ TRANSITION_AUDIENCE: dict[str, tuple[str, ...]] = {
 def audience(unit: Unit, roles: Iterable[str]) -> list[User]:
     """Active users of the given roles concerned by a unit, in one query."""
     wanted = set(roles)
-    clauses = []
+    clauses: list[ColumnElement[bool]] = []
     if "coordinator" in wanted:
         clauses.append((User.role == "coordinator")
                        & User.id.in_(select(user_unit.c.user_id)
@@ -42,10 +42,7 @@ def audience(unit: Unit, roles: Iterable[str]) -> list[User]:
         clauses.append(User.role == "tpn")
     if not clauses:
         return []
-    condition = clauses[0]
-    for clause in clauses[1:]:
-        condition = condition | clause
-    query = select(User).where(User.active.is_(True), condition).order_by(User.id)
+    query = select(User).where(User.active.is_(True), or_(*clauses)).order_by(User.id)
     return list(db.session.execute(query).scalars())
 
 
