@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 str(Path.cwd() / "instance"))
     app.json = JsonProvider(app)
     app.config.update(settings.DEFAULTS)
+    app.config.update(settings.plain_env())
     app.config.from_prefixed_env("ZI")
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.instance_path)
     app.config.update(config or {})

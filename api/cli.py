@@ -5,7 +5,11 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import sys
+import threading
+from datetime import datetime
 
 import click
 from flask import current_app
@@ -14,12 +18,17 @@ from sqlalchemy import func, select
 
 from api import create_app
 from api.demo import load_demo
+from notifications.dispatcher import dispatch_once, run_forever
+from notifications.settings import DeliverySettings
 from workflow.audit import verify_chains
+from workflow.clock import JAKARTA, utcnow
 from workflow.db import db
 from workflow.directory import create_user
 from workflow.errors import DomainError
 from workflow.models import AuditEvent
 from workflow.permissions import ROLES
+from workflow.scheduler import run_scheduler
+from workflow.sweep import sweep as sweep_at
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
@@ -91,3 +100,49 @@ def audit_verify() -> None:
     if broken:
         sys.exit(1)
     click.echo(f"OK: {events} events, every chain intact")
+
+
+@main.command("dispatcher")
+@click.option("--once", is_flag=True, help="send what is due now, print the counts and exit")
+@with_appcontext
+def dispatcher(once: bool) -> None:
+    """Send the outbox over SMTP; without --once, poll until SIGTERM or Ctrl-C."""
+    settings = DeliverySettings.from_config(current_app.config)
+    if once:
+        click.echo(f"dispatcher: {dispatch_once(settings)}")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    click.echo(f"dispatcher: polling every {settings.poll_seconds:g}s, SMTP "
+               f"{settings.smtp_host}:{settings.smtp_port}")
+    run_forever(settings, stop, on_report=lambda report: click.echo(f"dispatcher: {report}"))
+    click.echo("dispatcher: stopped")
+
+
+@main.command("sweep")
+@click.option("--now", "now_text", metavar="ISO-8601",
+              help="the instant to sweep at (default: now); without an offset it is WIB")
+@with_appcontext
+def sweep_command(now_text: str | None) -> None:
+    """Run one duty sweep (create, mark overdue, queue reminders) and print its report."""
+    if now_text is None:
+        now = utcnow()
+    else:
+        try:
+            now = datetime.fromisoformat(now_text)
+        except ValueError as err:
+            raise click.BadParameter(f"not ISO 8601: {now_text}", param_hint="--now") from err
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=JAKARTA)
+    click.echo(sweep_at(now))
+
+
+@main.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the duty scheduler in this process until stopped (never inside web workers)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    click.echo("scheduler: duty sweep at start, then hourly at minute 5 (Asia/Jakarta)")
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo("scheduler: stopped")

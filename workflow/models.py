@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Column,
     Date,
     DateTime,
@@ -68,6 +69,8 @@ user_unit = Table(
     db.metadata,
     Column("user_id", ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
     Column("unit_id", ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True),
+    # "the coordinators of a unit" (notices, the duty sweep): the primary key leads by user.
+    Index("ix_user_unit_unit_id", "unit_id"),
 )
 
 
@@ -181,7 +184,11 @@ class AuditEvent(db.Model):
     """Append-only history of a case; each row carries the hash of the previous one."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "seq", name="uq_audit_event_case_seq"),
+        # The duty sweep finds recent returns (tpi_return, tpn_return) through this index.
+        Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
@@ -222,3 +229,66 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Delivery (issue 3): the RFC 5322 Message-ID fixed before the first attempt, the
+    # dispatcher run holding the lease, and the digest e-mail a held reminder went out in.
+    rfc_message_id: Mapped[str | None] = mapped_column(String(255))
+    lease_owner: Mapped[str | None] = mapped_column(String(32))
+    digest_sent_in: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"),
+                                                       index=True)
+
+
+class OutboxAttempt(db.Model):
+    """One try at handing an outbox message to the SMTP server, and how it ended.
+
+    ``outcome`` is ``sent``, ``temporary`` (retried later) or ``permanent`` (given up).
+    """
+
+    __tablename__ = "outbox_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="CASCADE"), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(10))
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Duty(db.Model):
+    """An obligation of a unit (DOMAIN.md: Duties of a building unit), created by the sweep.
+
+    ``subject`` + ``period`` name the occasion (``unit:5`` / ``2026``, ``case:9`` /
+    ``2026-Q3``, ``case:9`` / ``return:4``); with ``kind`` they are unique, so a duty can
+    never be created twice. ``due_date`` is a calendar date in Asia/Jakarta.
+    """
+
+    __tablename__ = "duty"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "period", name="uq_duty_kind_subject_period"),
+        Index("ix_duty_state_due_date", "state", "due_date"),
+        CheckConstraint("state IN ('open', 'submitted', 'acknowledged', 'overdue', 'waived')",
+                        name="state"),
+        CheckConstraint("kind IN ('year_end_report', 'maintenance_check', "
+                        "'tpi_monitoring_report', 'improvement_plan', 'budget_allocation', "
+                        "'proposal_deadline')", name="kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("zi_case.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    due_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    report: Mapped[str | None] = mapped_column(Text)
+    evidence: Mapped[list[str] | None] = mapped_column(JSON)
+    acknowledge_note: Mapped[str | None] = mapped_column(Text)
+    waive_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    waived_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    waived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    unit: Mapped[Unit] = relationship()

@@ -1,5 +1,6 @@
 """One blueprint per resource; each handler loads, calls a use case, returns."""
 
-from api.resources import cases, instansi, rubrics, units, workflow
+from api.resources import cases, duties, instansi, rubrics, units, workflow
 
-BLUEPRINTS = (instansi.blp, units.blp, cases.blp, rubrics.blp, workflow.blp)
+BLUEPRINTS = (instansi.blp, units.blp, cases.blp, rubrics.blp, workflow.blp, duties.blp,
+              duties.dashboard_blp)

@@ -1,0 +1,125 @@
+"""Use cases on duties: list them within one's scope, submit (coordinator), acknowledge and
+waive (inspectorate). DOMAIN.md: Duties of a building unit; Roles in the system.
+
+Each change is one transaction and a conditional ``UPDATE … WHERE state IN (…)``: of two
+racing requests one wins and the other gets ``transition_not_available``, on SQLite and
+PostgreSQL alike. Duties are not cases: no hash chain, the row keeps who did what and when.
+The sweep (``workflow.sweep``) creates duties and marks them overdue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from workflow.clock import utcnow
+from workflow.db import db
+from workflow.directory import get_unit
+from workflow.errors import Conflict, InvalidInput, NotFound
+from workflow.models import Duty, Unit, User, user_unit
+from workflow.permissions import require_act, require_view
+
+# action -> (states it leaves, state it reaches, roles that may do it)
+ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "submit": (("open", "overdue"), "submitted", ("coordinator",)),
+    "acknowledge": (("submitted",), "acknowledged", ("inspectorate",)),
+    "waive": (("open", "overdue"), "waived", ("inspectorate",)),
+}
+
+
+def _load(duty_id: int) -> Duty:
+    duty = db.session.get(Duty, duty_id)
+    if duty is None:
+        raise NotFound(f"Kewajiban {duty_id} tidak ditemukan", f"Duty {duty_id} not found")
+    return duty
+
+
+def get_duty(actor: User, duty_id: int) -> Duty:
+    duty = _load(duty_id)
+    require_view(actor, duty.unit)
+    return duty
+
+
+def list_duties(actor: User, unit_id: int | None = None, state: str | None = None,
+                kind: str | None = None, year: int | None = None, page: int = 1,
+                page_size: int = 100) -> tuple[list[Duty], int]:
+    """The duties the caller may see (coordinator: own units; inspectorate: own instansi;
+    tpn, admin: all), soonest due first, and how many there are in all."""
+    query = select(Duty)
+    if actor.role == "inspectorate":
+        query = query.join(Unit, Unit.id == Duty.unit_id).where(
+            Unit.instansi_id == actor.instansi_id)
+    elif actor.role == "coordinator":
+        query = query.where(Duty.unit_id.in_(
+            select(user_unit.c.unit_id).where(user_unit.c.user_id == actor.id)))
+    if unit_id is not None:
+        get_unit(actor, unit_id)  # 404 or out_of_scope, like the units
+        query = query.where(Duty.unit_id == unit_id)
+    if state is not None:
+        query = query.where(Duty.state == state)
+    if kind is not None:
+        query = query.where(Duty.kind == kind)
+    if year is not None:
+        query = query.where(Duty.due_date >= date(year, 1, 1), Duty.due_date < date(year + 1, 1, 1))
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.session.execute(
+        query.order_by(Duty.due_date, Duty.id).limit(page_size).offset((page - 1) * page_size)
+    ).scalars()
+    return list(rows), int(total)
+
+
+def _required_text(field: str, value: str | None) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"{field} wajib diisi", f"{field} is required",
+                           errors={field: ["wajib diisi / required"]})
+    return text
+
+
+def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> Duty:
+    sources, target, roles = ACTIONS[action]
+    try:
+        duty = _load(duty_id)
+        require_act(actor, duty.unit, roles)
+        result: Any = db.session.execute(
+            update(Duty).where(Duty.id == duty.id, Duty.state.in_(sources))
+            .values(state=target, **values).execution_options(synchronize_session=False))
+        if result.rowcount != 1:
+            db.session.refresh(duty)
+            raise Conflict(f"Tindakan {action} tidak tersedia pada status {duty.state}",
+                           f"{action} is not available in state {duty.state}",
+                           code="transition_not_available")
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.refresh(duty)
+    return duty
+
+
+def submit(actor: User, duty_id: int, report: str, evidence: Sequence[str] = (),
+           now: datetime | None = None) -> Duty:
+    """The unit's coordinator hands in the report (open or overdue -> submitted)."""
+    report = _required_text("report", report)
+    items = [item.strip() for item in evidence if item.strip()]
+    return _change(actor, duty_id, "submit", {
+        "report": report, "evidence": items, "submitted_by": actor.id,
+        "submitted_at": now or utcnow()})
+
+
+def acknowledge(actor: User, duty_id: int, note: str | None = None,
+                now: datetime | None = None) -> Duty:
+    """The instansi's inspectorate accepts a submitted report (submitted -> acknowledged)."""
+    return _change(actor, duty_id, "acknowledge", {
+        "acknowledge_note": (note or "").strip() or None, "acknowledged_by": actor.id,
+        "acknowledged_at": now or utcnow()})
+
+
+def waive(actor: User, duty_id: int, reason: str, now: datetime | None = None) -> Duty:
+    """The instansi's inspectorate releases the unit from a duty, with a reason."""
+    reason = _required_text("reason", reason)
+    return _change(actor, duty_id, "waive", {
+        "waive_reason": reason, "waived_by": actor.id, "waived_at": now or utcnow()})
