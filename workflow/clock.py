@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
+D = TypeVar("D", date, datetime)
 
 
 def utcnow() -> datetime:
@@ -23,8 +25,8 @@ def jakarta_date(moment: datetime) -> date:
     return as_utc(moment).astimezone(JAKARTA).date()
 
 
-def add_years(moment: datetime, years: int) -> datetime:
-    """The same calendar instant ``years`` later; 29 February falls back to the 28th."""
+def add_years(moment: D, years: int) -> D:
+    """The same calendar day (and time) ``years`` later; 29 February falls back to the 28th."""
     try:
         return moment.replace(year=moment.year + years)
     except ValueError:

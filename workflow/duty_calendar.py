@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from workflow.clock import JAKARTA
+from workflow.clock import JAKARTA, add_years
 
 KINDS = ("year_end_report", "maintenance_check", "tpi_monitoring_report", "improvement_plan",
          "budget_allocation", "proposal_deadline")
@@ -80,14 +80,6 @@ def on(year: int, month_day: str) -> date:
 def jakarta_midnight(day: date) -> datetime:
     """The UTC instant at which ``day`` begins in Jakarta."""
     return datetime.combine(day, time(), JAKARTA).astimezone(UTC)
-
-
-def add_years(day: date, years: int) -> date:
-    """The same calendar day ``years`` later; 29 February falls back to the 28th."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
 
 
 def _if_not_passed(slot: Slot, today: date) -> Slot | None:

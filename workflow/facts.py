@@ -14,7 +14,7 @@ from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFa
 from workflow.models import Assessment, Case
 from workflow.rubrics import load_rubric
 from workflow.scoring import evaluate
-from workflow.settings import current_policy
+from workflow.settings import current_duty_policy, current_policy
 
 
 def holds_wbk(unit_id: int) -> bool:
@@ -74,7 +74,7 @@ def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFact
                      for kind, row in latest_assessments(case.id).items()},
         building_since=case.building_since,
         proposal=case.proposal,
-        proposal_deadline=policy.proposal_deadline(today.year),
+        proposal_deadline=current_duty_policy().proposal_deadline(today.year),
         pakta_coverage_min=policy.pakta_coverage_min,
         reason=reason,
     )
