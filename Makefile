@@ -22,6 +22,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check workflow api notifications tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # SQLite by default; set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)
 # to run the same suite on PostgreSQL.

@@ -1,5 +1,7 @@
 """The one SQLAlchemy handle shared by the models, the services and the app factory."""
 
+from typing import TYPE_CHECKING
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -19,3 +21,9 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# ``db.Model`` is built at run time; type checkers see the declarative base it derives from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model

@@ -28,13 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflow.clock import utcnow
-from workflow.db import db
+from workflow.db import Model, db
 
 UtcDateTime = DateTime(timezone=True)
 CLOSED_STATES = ("dicabut", "ditarik")
 
 
-class Instansi(db.Model):
+class Instansi(Model):
     """A ministry, agency or regional government (K/L/Pemda) that owns units."""
 
     __tablename__ = "instansi"
@@ -46,7 +46,7 @@ class Instansi(db.Model):
     units: Mapped[list[Unit]] = relationship(back_populates="instansi")
 
 
-class Unit(db.Model):
+class Unit(Model):
     """A unit kerja: what is built and proposed. The seed's eligibility facts live here."""
 
     __tablename__ = "unit"
@@ -74,7 +74,7 @@ user_unit = Table(
 )
 
 
-class User(db.Model):
+class User(Model):
     """A person with one role; ``units`` are the units they coordinate, ``instansi`` their scope."""
 
     __tablename__ = "app_user"
@@ -96,7 +96,7 @@ class User(db.Model):
         return {unit.id for unit in self.units}
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token, stored as its SHA-256: the token itself is shown once, at creation."""
 
     __tablename__ = "api_token"
@@ -109,7 +109,7 @@ class ApiToken(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Case(db.Model):
+class Case(Model):
     """One unit, one target predicate, opened in a year under a pinned regulation version."""
 
     __tablename__ = "zi_case"
@@ -143,7 +143,7 @@ class Case(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
 
-class Declaration(db.Model):
+class Declaration(Model):
     """Pencanangan: the Pakta Integritas coverage, the head's signature, commitment and team."""
 
     __tablename__ = "declaration"
@@ -159,7 +159,7 @@ class Declaration(db.Model):
     case: Mapped[Case] = relationship(back_populates="declaration")
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     """A self, TPI or TPN assessment in summary form, with its computed evaluation.
 
     Replaceable until a decision relies on it (``decided_event_id``); after that a new row
@@ -180,7 +180,7 @@ class Assessment(db.Model):
     decided_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"))
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only history of a case; each row carries the hash of the previous one."""
 
     __tablename__ = "audit_event"
@@ -206,7 +206,7 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An e-mail to send, written in the same transaction as the change it tells about.
 
     ``idempotency_key`` makes writing it twice impossible; the dispatcher claims rows with a
@@ -237,7 +237,7 @@ class OutboxMessage(db.Model):
                                                        index=True)
 
 
-class OutboxAttempt(db.Model):
+class OutboxAttempt(Model):
     """One try at handing an outbox message to the SMTP server, and how it ended.
 
     ``outcome`` is ``sent``, ``temporary`` (retried later) or ``permanent`` (given up).
@@ -253,7 +253,7 @@ class OutboxAttempt(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
-class Duty(db.Model):
+class Duty(Model):
     """An obligation of a unit (DOMAIN.md: Duties of a building unit), created by the sweep.
 
     ``subject`` + ``period`` name the occasion (``unit:5`` / ``2026``, ``case:9`` /
