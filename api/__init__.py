@@ -11,14 +11,24 @@ from flask.json.provider import DefaultJSONProvider
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 
 from api import auth, errors
 from api import config as settings
 from api.resources import BLUEPRINTS
+from api.schemas import MAX_INT
 from workflow.db import db
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
 migrate = Migrate(directory=MIGRATIONS)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in our routes: an id a database column can hold, else 404 (not a 500)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class JsonProvider(DefaultJSONProvider):
@@ -31,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=os.environ.get("ZI_INSTANCE_PATH") or
                 str(Path.cwd() / "instance"))
     app.json = JsonProvider(app)
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(settings.DEFAULTS)
     app.config.update(settings.plain_env())
     app.config.from_prefixed_env("ZI")

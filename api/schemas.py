@@ -14,6 +14,13 @@ from workflow.machine import SPECS, STATES
 from workflow.rubrics import RUBRIC_IDS
 from workflow.scoring import parse_decimal
 
+MAX_INT = 2**31 - 1  # the range of an INTEGER column on PostgreSQL
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (reads as a field type)
+    """A row id: a positive integer a database column can hold."""
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
+
 
 class Figure(fields.Field):
     """A score: a decimal string or a JSON number (parsed as Decimal), never a float."""
@@ -55,7 +62,7 @@ class InstansiOut(Schema):
 
 
 class UnitIn(Schema):
-    instansi_id = fields.Integer(required=True)
+    instansi_id = Id(required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     code = fields.String(required=True, validate=validate.Length(min=1, max=50))
     eselon = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
@@ -69,7 +76,7 @@ class UnitOut(UnitIn):
 
 
 class UnitQuery(Schema):
-    instansi_id = fields.Integer()
+    instansi_id = Id()
 
 
 class CaseIn(Schema):
@@ -107,8 +114,8 @@ class CaseOut(Schema):
 
 
 class DeclarationIn(Schema):
-    staff_total = fields.Integer(required=True, validate=validate.Range(min=1))
-    pakta_signed = fields.Integer(required=True, validate=validate.Range(min=0))
+    staff_total = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
+    pakta_signed = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_INT))
     head_signed = fields.Boolean(required=True)
     commitment_statement = fields.String(required=True)
     team = fields.List(fields.String(validate=validate.Length(max=200)), required=True)
@@ -166,7 +173,8 @@ class ProposalIn(Schema):
 
 class TransitionIn(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(tuple(SPECS)))
-    expected_version = fields.Integer(required=True)
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
     reason = fields.String(load_default=None, validate=validate.Length(max=4000))
 
 
@@ -188,4 +196,4 @@ class AuditEventOut(Schema):
 
 
 class DiagramQuery(Schema):
-    case_id = fields.Integer()
+    case_id = Id()

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from api.auth import current_user
 from api.jsonbody import Blueprint
-from api.schemas import ErrorSchema, JakartaDateTime
+from api.schemas import ErrorSchema, Id, JakartaDateTime
 from workflow import duties
 from workflow.dashboard import instansi_dashboard
 from workflow.duty_calendar import KINDS, STATES
@@ -21,7 +21,7 @@ dashboard_blp = Blueprint("dashboard", __name__, url_prefix="/api/v1/instansi",
 
 
 class DutyQuery(Schema):
-    unit_id = fields.Integer()
+    unit_id = Id()
     state = fields.String(validate=validate.OneOf(STATES))
     kind = fields.String(validate=validate.OneOf(KINDS))
     year = fields.Integer(validate=validate.Range(min=2000, max=2100),

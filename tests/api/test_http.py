@@ -152,3 +152,22 @@ def test_an_unexpected_error_is_a_json_500_without_traceback(app, client, world,
     assert response.status_code == 500
     assert response.json["code"] == "internal_error"
     assert "secret" not in response.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999",
+                                  "/api/v1/units/2147483648",
+                                  "/api/v1/duties/99999999999999999999"])
+def test_ids_beyond_any_column_are_404_not_500(client, world, path):
+    response = client.get(path, headers=world.auth("admin"))
+    assert response.status_code == 404 and response.json["code"] == "not_found"
+
+
+def test_integers_beyond_any_column_are_400_not_500(client, world):
+    unit = client.post("/api/v1/units", json={**UNIT, "instansi_id": 2**63},
+                       headers=world.auth("admin"))
+    assert unit.status_code == 400 and "instansi_id" in unit.json["errors"]
+    case = open_case(client, world)
+    fired = client.post(f"/api/v1/cases/{case['id']}/transitions",
+                        json={"trigger": "withdraw", "expected_version": 2**40, "reason": "x"},
+                        headers=world.auth("admin"))
+    assert fired.status_code == 400 and "expected_version" in fired.json["errors"]
