@@ -49,13 +49,15 @@ def user() -> None:
 @click.option("--instansi", type=int)
 @click.option("--name", default="")
 @click.option("--language", type=click.Choice(("id", "en")), default="id")
+@click.option("--digest/--no-digest", default=False, help="reminders bundled once a day")
 @with_appcontext
 def user_add(email: str, role: str, units: tuple[int, ...], instansi: int | None, name: str,
-             language: str) -> None:
+             language: str, digest: bool) -> None:
     """Create a user; the API token is printed alone on the last line (shown once)."""
     try:
         new_user, token = create_user(email, role, units, instansi, name, language,
-                                      ttl_days=int(current_app.config["TOKEN_TTL_DAYS"]))
+                                      ttl_days=int(current_app.config["TOKEN_TTL_DAYS"]),
+                                      daily_digest=digest)
     except DomainError as err:
         raise click.ClickException(f"{err.message_en} {err.errors or ''}".strip()) from err
     click.echo(f"user {new_user.id} {new_user.email} ({new_user.role}) created; token:")

@@ -53,7 +53,7 @@ def _commit_unique(message_id: str, message_en: str, code: str) -> None:
 
 def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
                 instansi_id: int | None = None, name: str = "", language: str = "id",
-                ttl_days: int = 365) -> tuple[User, str]:
+                ttl_days: int = 365, daily_digest: bool = False) -> tuple[User, str]:
     """Create a user and their first token (returned once, stored hashed)."""
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
@@ -70,7 +70,8 @@ def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
     if errors:
         raise InvalidInput("Data pengguna tidak valid", "Invalid user data", errors=errors)
     user = User(email=email.strip().lower(), role=role, instansi_id=instansi_id, name=name,
-                language=language, units=[unit for unit in units if unit is not None])
+                language=language, daily_digest=daily_digest,
+                units=[unit for unit in units if unit is not None])
     db.session.add(user)
     try:
         db.session.flush()

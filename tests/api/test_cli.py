@@ -12,13 +12,15 @@ from workflow.models import ApiToken, Case, Instansi
 
 def test_user_add_prints_the_token_alone_on_the_last_line(app, client, world):
     result = run_cli(app, "user", "add", "--email", "Baru@Uji.go.id", "--role", "coordinator",
-                     "--unit", str(world.unit.id), "--instansi", str(world.instansi.id))
+                     "--unit", str(world.unit.id), "--instansi", str(world.instansi.id),
+                     "--language", "en", "--digest")
     assert result.exit_code == 0, result.output
     token = result.output.strip().splitlines()[-1]
     assert " " not in token and len(token) >= 40
     user = authenticate(token)
     assert user is not None and user.email == "baru@uji.go.id" and user.unit_ids == {
         world.unit.id}
+    assert (user.language, user.daily_digest) == ("en", True)
     stored = db.session.execute(select(ApiToken.token_hash).where(ApiToken.user_id == user.id)
                                 ).scalar_one()
     assert stored == hash_token(token) and token not in stored
