@@ -20,6 +20,7 @@ from workflow.db import db
 from workflow.directory import get_unit
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.models import Duty, Unit, User, user_unit
+from workflow.notices import audience, enqueue
 from workflow.permissions import require_act, require_view
 
 # action -> (states it leaves, state it reaches, roles that may do it)
@@ -79,6 +80,15 @@ def _required_text(field: str, value: str | None) -> str:
     return text
 
 
+def _notify_submitted(actor: User, duty: Duty) -> None:
+    """The instansi's inspectorate learns a report awaits them (same transaction)."""
+    recipients = [user for user in audience(duty.unit, ("inspectorate",)) if user.id != actor.id]
+    enqueue(recipients, "duty_submitted", {
+        "duty_id": duty.id, "kind": duty.kind, "period": duty.period, "unit_id": duty.unit_id,
+        "unit_name": duty.unit.name, "due_date": duty.due_date.isoformat(),
+        "link": f"/api/v1/duties/{duty.id}"}, key=f"duty:{duty.id}:submitted")
+
+
 def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> Duty:
     sources, target, roles = ACTIONS[action]
     try:
@@ -92,6 +102,8 @@ def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> D
             raise Conflict(f"Tindakan {action} tidak tersedia pada status {duty.state}",
                            f"{action} is not available in state {duty.state}",
                            code="transition_not_available")
+        if action == "submit":
+            _notify_submitted(actor, duty)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -102,7 +114,8 @@ def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> D
 
 def submit(actor: User, duty_id: int, report: str, evidence: Sequence[str] = (),
            now: datetime | None = None) -> Duty:
-    """The unit's coordinator hands in the report (open or overdue -> submitted)."""
+    """The unit's coordinator hands in the report (open or overdue -> submitted); the
+    inspectorate is told."""
     report = _required_text("report", report)
     items = [item.strip() for item in evidence if item.strip()]
     return _change(actor, duty_id, "submit", {

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from tests.api.helpers import REG_52
 from workflow.clock import JAKARTA
 from workflow.db import db
-from workflow.models import Case, Duty, Unit, user_unit
+from workflow.models import Case, Duty, OutboxMessage, Unit, user_unit
 from workflow.sweep import sweep
 
 NOW = datetime.combine(date(2026, 1, 2), time(0, 5), JAKARTA)
@@ -97,6 +97,11 @@ def test_submit_then_acknowledge(client, swept):
     assert body["evidence"] == ["laporan.pdf", "foto.jpg"]
     assert body["submitted_by"] == swept.user_ids["coordinator"]
     assert body["submitted_at"].endswith("+07:00")
+    told = db.session.execute(select(OutboxMessage.recipient_email, OutboxMessage.context)
+                              .where(OutboxMessage.template == "duty_submitted")).all()
+    assert sorted(email for email, _ in told) == [
+        "conflicted_inspectorate@uji.go.id", "inspectorate@uji.go.id"]
+    assert all(context["duty_id"] == duty for _, context in told)
 
     response = post(client, swept, "inspectorate", f"/api/v1/duties/{duty}/acknowledge",
                     {"note": "Diterima"})

@@ -21,6 +21,7 @@ CONTEXTS = {
     "duty_reminder": DUTY,
     "duty_overdue": DUTY,
     "duty_escalation": DUTY,
+    "duty_submitted": DUTY,
     "delivery_failed": {"failed_message_id": 3, "failed_template": "duty_reminder",
                         "failed_recipient": "x@uji.go.id", "attempts": 1, "smtp_code": 550,
                         "detail": "<no such user>", "failed_at": "2026-11-24T01:00:00+00:00"},
