@@ -135,9 +135,11 @@ def test_a_year_of_daily_sweeps_yields_exactly_the_expected_duties_and_messages(
     coordinators = {u1.id: coordinator.id, u2.id: other.id}
     inspectors = {world.user_ids["inspectorate"], world.user_ids["conflicted_inspectorate"]}
     wanted = set()
-    for k, (_due, _state, offsets, overdue, escalated) in expected.items():
+    for k, (_due, state, offsets, overdue, escalated) in expected.items():
         duty = rows[k]
         to = coordinators[duty.unit_id]
+        if state in ("submitted", "acknowledged"):  # the report was handed in
+            wanted |= {f"duty:{duty.id}:submitted:user:{uid}" for uid in inspectors}
         wanted |= {f"duty:{duty.id}:reminder:{o}:user:{to}" for o in offsets}
         if overdue:
             wanted.add(f"duty:{duty.id}:overdue:user:{to}")
@@ -159,6 +161,9 @@ def test_a_year_of_daily_sweeps_yields_exactly_the_expected_duties_and_messages(
             assert sent_on == duty.due_date - timedelta(days=message.context["offset_days"])
         elif message.template == "duty_overdue":
             assert sent_on == duty.due_date + timedelta(days=1)
+        elif message.template == "duty_submitted":
+            assert duty.submitted_at is not None
+            assert message.recipient_user_id in inspectors
         else:
             assert message.template == "duty_escalation"
             assert sent_on == duty.due_date + timedelta(days=8)
