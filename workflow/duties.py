@@ -9,7 +9,7 @@ The sweep (``workflow.sweep``) creates duties and marks them overdue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -89,7 +89,9 @@ def _notify_submitted(actor: User, duty: Duty) -> None:
         "link": f"/api/v1/duties/{duty.id}"}, key=f"duty:{duty.id}:submitted")
 
 
-def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> Duty:
+def _change(actor: User, duty_id: int, action: str, values: dict[str, Any],
+            then: Callable[[User, Duty], None] | None = None) -> Duty:
+    """Move the duty if its state allows; ``then`` writes more in the same transaction."""
     sources, target, roles = ACTIONS[action]
     try:
         duty = _load(duty_id)
@@ -102,8 +104,8 @@ def _change(actor: User, duty_id: int, action: str, values: dict[str, Any]) -> D
             raise Conflict(f"Tindakan {action} tidak tersedia pada status {duty.state}",
                            f"{action} is not available in state {duty.state}",
                            code="transition_not_available")
-        if action == "submit":
-            _notify_submitted(actor, duty)
+        if then is not None:
+            then(actor, duty)
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -120,7 +122,7 @@ def submit(actor: User, duty_id: int, report: str, evidence: Sequence[str] = (),
     items = [item.strip() for item in evidence if item.strip()]
     return _change(actor, duty_id, "submit", {
         "report": report, "evidence": items, "submitted_by": actor.id,
-        "submitted_at": now or utcnow()})
+        "submitted_at": now or utcnow()}, then=_notify_submitted)
 
 
 def acknowledge(actor: User, duty_id: int, note: str | None = None,
