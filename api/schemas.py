@@ -10,9 +10,9 @@ from marshmallow import Schema, ValidationError, fields, validate
 from workflow.cases import TARGETS
 from workflow.clock import JAKARTA, as_utc
 from workflow.directory import INSTANSI_KINDS
+from workflow.lke.rubric import RUBRIC_IDS
+from workflow.lke.scoring import parse_decimal
 from workflow.machine import SPECS, STATES
-from workflow.rubrics import RUBRIC_IDS
-from workflow.scoring import parse_decimal
 
 MAX_INT = 2**31 - 1  # the range of an INTEGER column on PostgreSQL
 

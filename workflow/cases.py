@@ -31,6 +31,8 @@ from workflow.errors import (
     StaleVersion,
 )
 from workflow.facts import case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.lke.rubric import UnknownRubric, load_rubric
+from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
 from workflow.machine import (
     INITIAL_STATE,
     SPECS,
@@ -44,8 +46,6 @@ from workflow.machine import (
 from workflow.models import Assessment, AuditEvent, Case, Declaration, User
 from workflow.notices import TRANSITION_AUDIENCE, audience, enqueue
 from workflow.permissions import require_act, require_view
-from workflow.rubrics import UnknownRubric, load_rubric
-from workflow.scoring import Evaluation, evaluate, validate_inputs
 from workflow.settings import current_policy
 
 T = TypeVar("T")

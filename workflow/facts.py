@@ -11,9 +11,9 @@ from sqlalchemy import select
 from workflow.clock import jakarta_date
 from workflow.db import db
 from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
+from workflow.lke.rubric import load_rubric
+from workflow.lke.scoring import evaluate
 from workflow.models import Assessment, Case
-from workflow.rubrics import load_rubric
-from workflow.scoring import evaluate
 from workflow.settings import current_duty_policy, current_policy
 
 

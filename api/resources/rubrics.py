@@ -7,8 +7,8 @@ from flask.views import MethodView
 from api.jsonbody import Blueprint
 from api.schemas import AssessmentIn, ErrorSchema, EvaluationOut
 from workflow.errors import InvalidInput, NotFound
-from workflow.rubrics import UnknownRubric, load_rubric
-from workflow.scoring import evaluate, validate_inputs
+from workflow.lke.rubric import UnknownRubric, load_rubric
+from workflow.lke.scoring import evaluate, validate_inputs
 
 blp = Blueprint("rubrics", __name__, url_prefix="/api/v1/rubrics",
                 description="The evaluation worksheets (LKE) and their scoring")

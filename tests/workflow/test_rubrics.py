@@ -9,7 +9,7 @@ from importlib import resources
 import pytest
 import yaml
 
-from workflow.rubrics import (
+from workflow.lke.rubric import (
     RUBRIC_IDS,
     Bounds,
     Rubric,
@@ -23,7 +23,7 @@ from workflow.rubrics import (
 D = Decimal
 R52 = "permenpanrb-52-2014"
 R90 = "permenpanrb-90-2021"
-DATA = resources.files("workflow.rubrics") / "data"
+DATA = resources.files("workflow.lke") / "data"
 
 
 def _raw(name: str) -> bytes:

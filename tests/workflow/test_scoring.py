@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from workflow.conditions import Unmet
-from workflow.rubrics import load_rubric
-from workflow.scoring import (
+from workflow.lke.rubric import load_rubric
+from workflow.lke.scoring import (
     CODES,
     Evaluation,
     InvalidInputs,

@@ -163,7 +163,7 @@ def load_rubric(regulation_id: str) -> Rubric:
     """The rubric version ``regulation_id`` (cached); :class:`UnknownRubric` if there is none."""
     if not isinstance(regulation_id, str) or regulation_id not in RUBRIC_IDS:
         raise UnknownRubric(regulation_id)
-    data = resources.files(__name__) / "data"
+    data = resources.files("workflow.lke") / "data"
     raw = (data / f"{regulation_id}.yaml").read_bytes()
     thresholds_file = data / f"thresholds-{regulation_id}.yaml"
     thresholds_raw = thresholds_file.read_bytes() if thresholds_file.is_file() else None

@@ -30,7 +30,7 @@ from decimal import (
 )
 
 from workflow.conditions import Unmet
-from workflow.rubrics import PREDICATES, SUBCOMPONENT_THRESHOLDS, Rubric, Thresholds
+from workflow.lke.rubric import PREDICATES, SUBCOMPONENT_THRESHOLDS, Rubric, Thresholds
 
 __all__ = [
     "CODES",
