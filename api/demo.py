@@ -41,7 +41,7 @@ def _build() -> None:
     cases.put_declaration(coordinator, balai_case.id, {
         "staff_total": 40, "pakta_signed": 38, "head_signed": True,
         "commitment_statement": "Kami berkomitmen membangun Zona Integritas.",
-        "team": ["Ketua Tim", "Sekretaris", "Anggota"]})
+        "team": ["Ketua Tim", "Sekretaris", "Anggota"]}, balai_case.version)
     cases.fire_transition(coordinator, balai_case.id, "start_building", balai_case.version)
     # Demo data only: the 90/2021 case has been building for over a year, as it requires.
     balai_case.building_since = jakarta_date(utcnow() - timedelta(days=400))

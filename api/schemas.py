@@ -83,6 +83,9 @@ class CaseIn(Schema):
     target = fields.String(required=True, validate=validate.OneOf(TARGETS))
     year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
     regulation = fields.String(required=True, validate=validate.OneOf(RUBRIC_IDS))
+    rubric = fields.String(load_default=None, validate=validate.Length(min=1, max=60), metadata={
+        "description": "rubric version to score by (GET /rubrics); default: the regulation's "
+                       "own, e.g. lke-portalrb-2026 for permenpanrb-90-2021"})
 
 
 class UnmetOut(Schema):
@@ -92,6 +95,7 @@ class UnmetOut(Schema):
     subject = fields.String()
     value = fields.String()
     minimum = fields.String()
+    question_ids = fields.List(fields.String(), metadata={"description": "worksheet question ids"})
 
 
 class AvailableTransitionOut(Schema):
@@ -109,6 +113,7 @@ class CaseOut(Schema):
     regulation = fields.String()
     state = fields.String(validate=validate.OneOf(STATES))
     version = fields.Integer()
+    rubric_id = fields.String()
     building_since = fields.Date(allow_none=True)
     available_transitions = fields.List(fields.Nested(AvailableTransitionOut))
 
@@ -119,6 +124,8 @@ class DeclarationIn(Schema):
     head_signed = fields.Boolean(required=True)
     commitment_statement = fields.String(required=True)
     team = fields.List(fields.String(validate=validate.Length(max=200)), required=True)
+    expected_version = fields.Integer(required=True, load_only=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
 
 
 class DeclarationOut(DeclarationIn):
@@ -126,10 +133,17 @@ class DeclarationOut(DeclarationIn):
     updated_at = JakartaDateTime()
 
 
-class AssessmentIn(Schema):
+class SummaryIn(Schema):
+    """An assessment in summary form: the six pengungkit area points and the hasil inputs."""
+
     areas = fields.Dict(keys=fields.String(), values=Figure(), required=True)
     hasil = fields.Dict(keys=fields.String(), values=Figure(), required=True)
+
+
+class AssessmentIn(SummaryIn):
     final = fields.Boolean(required=True)
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
 
 
 class EvaluationOut(Schema):
@@ -169,6 +183,8 @@ class ProposalIn(Schema):
     lhkpn_percent = Figure(required=True)
     lhkasn_percent = Figure(required=True)
     sakip_unit = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
 
 
 class TransitionIn(Schema):

@@ -31,8 +31,11 @@ from workflow.errors import (
     StaleVersion,
 )
 from workflow.facts import case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.lke import answers as worksheets
+from workflow.lke import sheets
 from workflow.lke.rubric import UnknownRubric, load_rubric
 from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
+from workflow.lke.versions import pin, version_for_case
 from workflow.machine import (
     INITIAL_STATE,
     SPECS,
@@ -97,7 +100,7 @@ def _require_state(case: Case, states: tuple[str, ...], what_id: str, what_en: s
 
 
 def open_case(actor: User, unit_id: int, target: str, year: int, regulation: str,
-              now: datetime | None = None) -> Case:
+              now: datetime | None = None, rubric: str | None = None) -> Case:
     """Pencanangan of a unit for a target, checking the rules across cases."""
     now = now or utcnow()
 
@@ -128,7 +131,8 @@ def open_case(actor: User, unit_id: int, target: str, year: int, regulation: str
         if unmet:
             raise GuardFailed(unmet)
         case = Case(unit=unit, target=target, year=year, regulation=regulation,
-                    state=INITIAL_STATE, created_at=now)
+                    state=INITIAL_STATE, created_at=now, updated_at=now)
+        pin(case, regulation, rubric)
         db.session.add(case)
         try:
             db.session.flush()
@@ -142,7 +146,7 @@ def open_case(actor: User, unit_id: int, target: str, year: int, regulation: str
     return _in_transaction(work)
 
 
-def put_declaration(actor: User, case_id: int, data: Mapping[str, Any],
+def put_declaration(actor: User, case_id: int, data: Mapping[str, Any], expected_version: int,
                     now: datetime | None = None) -> Declaration:
     """Record the pencanangan: Pakta Integritas coverage, head's signature, commitment, team."""
     now = now or utcnow()
@@ -151,6 +155,7 @@ def put_declaration(actor: User, case_id: int, data: Mapping[str, Any],
         case = _locked_case(case_id)
         require_act(actor, case.unit, ("coordinator",))
         _require_state(case, DECLARATION_STATES, "Data pencanangan", "The declaration")
+        worksheets.touch(case, expected_version, now)
         if data["pakta_signed"] > data["staff_total"]:
             raise InvalidInput(
                 "Penandatangan pakta melebihi jumlah pegawai", "More signatories than staff",
@@ -168,15 +173,24 @@ def put_declaration(actor: User, case_id: int, data: Mapping[str, Any],
 
 
 def put_assessment(actor: User, case_id: int, kind: str, areas: Mapping[str, Decimal],
-                   hasil: Mapping[str, Decimal], final: bool,
+                   hasil: Mapping[str, Decimal], final: bool, expected_version: int,
                    now: datetime | None = None) -> tuple[Assessment, Evaluation | None]:
-    """Enter or replace an assessment; once a decision relied on it, a new one is written."""
+    """Enter or replace a summary assessment (area figures only: TPN often reports only
+    those); once a decision relied on it, a new one is written. The unit and the TPI answer
+    question by question (``put_answers``)."""
     now = now or utcnow()
 
     def work() -> tuple[Assessment, Evaluation | None]:
         case = _locked_case(case_id)
         require_act(actor, case.unit, (ASSESSOR_ROLE[kind],))
         _require_state(case, ASSESSMENT_STATES[kind], f"Penilaian {kind}", f"The {kind} assessment")
+        if kind != "tpn":
+            raise InvalidInput(
+                "Penilaian ini diisi per pertanyaan pada lembar kerja",
+                "This assessment is answered question by question on the worksheet",
+                code="worksheet_required",
+                errors={"kind": ["ringkasan hanya untuk TPN / summary form is for TPN only"]})
+        worksheets.touch(case, expected_version, now)
         rubric = load_rubric(case.regulation)
         missing = missing_fields(case.regulation, areas, hasil)
         errors = {field: [message] for field, message in
@@ -205,7 +219,7 @@ def put_assessment(actor: User, case_id: int, kind: str, areas: Mapping[str, Dec
     return _in_transaction(work)
 
 
-def put_proposal(actor: User, case_id: int, data: Mapping[str, Any],
+def put_proposal(actor: User, case_id: int, data: Mapping[str, Any], expected_version: int,
                  now: datetime | None = None) -> Case:
     """The 90/2021 proposal conditions the inspectorate checks at tpi_approve."""
     now = now or utcnow()
@@ -214,6 +228,7 @@ def put_proposal(actor: User, case_id: int, data: Mapping[str, Any],
         case = _locked_case(case_id)
         require_act(actor, case.unit, ("coordinator", "inspectorate"))
         _require_state(case, PROPOSAL_STATES, "Syarat pengusulan", "The proposal conditions")
+        worksheets.touch(case, expected_version, now)
         case.proposal = {key: (str(value) if isinstance(value, Decimal) else value)
                          for key, value in data.items()}
         db.session.flush()
@@ -250,10 +265,7 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
         elif trigger == "revoke":
             case.revoked_at = now
         db.session.flush()  # the version check: a lost race raises StaleDataError here
-        relied = latest_assessments(case.id).get(spec.relies_on) if spec.relies_on else None
-        score = None if relied is None else {
-            "assessment_id": relied.id, "kind": relied.kind, "areas": relied.areas,
-            "hasil": relied.hasil, "result": relied.result}
+        relied, score = _decision_record(case, trigger, spec.relies_on, facts)
         event = append_event(case, actor, trigger, from_state, reason, now, score=score)
         db.session.flush()
         if relied is not None:
@@ -265,10 +277,68 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
             "target": case.target, "trigger": trigger, "from_state": from_state,
             "to_state": case.state, "reason": reason, "actor_email": actor.email,
             "occurred_at": now.isoformat(),
+            "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
         }, key=f"audit_event:{event.id}")
         return case
 
     return _in_transaction(work)
+
+
+def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any
+                     ) -> tuple[Assessment | None, dict[str, Any] | None]:
+    """What the history keeps of a decision: the figures it relied on (a summary row, or the
+    worksheet's evaluation and answer revisions); for a return, the flagged questions; for a
+    new submission after a return, what the unit changed since."""
+    if trigger in worksheets.RETURNS:
+        return None, worksheets.return_record(case, trigger)
+    if relies_on is None:
+        return None, None
+    source = facts.assessments.get(relies_on)
+    if source is not None and source.source == "worksheet":
+        rows = worksheets.answers_of(case.id, (relies_on,))[relies_on]
+        version = version_for_case(case)
+        evaluation = worksheets.completeness(version, relies_on, rows, {}).marks.evaluation
+        score: dict[str, Any] = {
+            "kind": relies_on, "source": "worksheet", "rubric_id": version.id,
+            "rubric_sha256": version.sha256, "result": evaluation.as_dict(),
+            "revisions": {item: row.revision for item, row in rows.items()}}
+        if relies_on == "self":
+            score["changed_since_return"] = worksheets.changed_since_return(case.id, rows)
+        return None, score
+    relied = latest_assessments(case.id).get(relies_on)
+    return relied, None if relied is None else {
+        "assessment_id": relied.id, "kind": relied.kind, "areas": relied.areas,
+        "hasil": relied.hasil, "result": relied.result}
+
+
+def put_answers(actor: User, case_id: int, kind: str, entries: list[dict[str, Any]],
+                expected_version: int, now: datetime | None = None) -> Case:
+    """Answer one or many questions of a worksheet: one transaction, all or nothing."""
+    now = now or utcnow()
+
+    def work() -> Case:
+        case = _locked_case(case_id)
+        worksheets.put_answers(actor, case, kind, entries, expected_version, now)
+        db.session.flush()
+        return case
+
+    return _in_transaction(work)
+
+
+def worksheet(actor: User, case_id: int, kind: str) -> dict[str, Any]:
+    return sheets.worksheet(get_case(actor, case_id), kind)
+
+
+def explain_worksheet(actor: User, case_id: int, kind: str, target: str | None) -> dict[str, Any]:
+    return sheets.explanation(get_case(actor, case_id), kind, target)
+
+
+def answer_revisions(actor: User, case_id: int, kind: str, item_id: str) -> list[Any]:
+    return worksheets.revisions(get_case(actor, case_id).id, kind, item_id)
+
+
+def side_by_side(actor: User, case_id: int) -> dict[str, Any]:
+    return sheets.side_by_side(get_case(actor, case_id))
 
 
 def available_transitions(actor: User, case: Case, now: datetime | None = None

@@ -18,6 +18,8 @@ class Unmet:
     subject: str | None = None
     value: Decimal | None = None
     minimum: Decimal | None = None
+    #: the worksheet questions at fault (unanswered, without evidence, flagged)
+    items: tuple[str, ...] | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of the HTTP contract: figures as strings with two decimals."""
@@ -32,4 +34,6 @@ class Unmet:
             body["value"] = f"{self.value:.2f}"
         if self.minimum is not None:
             body["minimum"] = f"{self.minimum:.2f}"
+        if self.items is not None:
+            body["question_ids"] = list(self.items)
         return body

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from workflow.clock import jakarta_date
 from workflow.db import db
 from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
+from workflow.lke.answers import answers_of, completeness, evidence_of
 from workflow.lke.rubric import load_rubric
 from workflow.lke.scoring import evaluate
+from workflow.lke.versions import version_for_case
 from workflow.models import Assessment, Case
 from workflow.settings import current_duty_policy, current_policy
 
@@ -47,14 +49,36 @@ def as_decimals(figures: Mapping[str, str]) -> dict[str, Decimal]:
 def assessment_facts(row: Assessment) -> AssessmentFacts:
     missing = tuple(missing_fields(row.regulation, row.areas, row.hasil))
     if missing:
-        return AssessmentFacts(final=row.final, missing=missing)
+        return AssessmentFacts(final=row.final, missing=missing, source="summary")
     evaluation = evaluate(load_rubric(row.regulation), as_decimals(row.areas),
                           as_decimals(row.hasil))
     return AssessmentFacts(
-        final=row.final,
+        final=row.final, source="summary",
         unmet_by_predicate={name: tuple(result.unmet)
                             for name, result in evaluation.predicates.items()},
     )
+
+
+def worksheet_facts(case: Case) -> dict[str, AssessmentFacts]:
+    """Each kind's assessment as guards see it: its worksheet where it has answers (or, for
+    TPN, a final summary), else its summary row; kinds with neither are absent."""
+    summaries = latest_assessments(case.id)
+    rows = answers_of(case.id)
+    version = version_for_case(case) if any(rows.values()) else None
+    evidence = evidence_of(case.id) if rows["self"] else {}
+    found: dict[str, AssessmentFacts] = {}
+    for kind, answers in rows.items():
+        summary = summaries.get(kind)
+        if summary is not None and (not answers or (kind == "tpn" and summary.final)):
+            found[kind] = assessment_facts(summary)
+        elif answers and version is not None:
+            state = completeness(version, kind, answers, evidence)
+            found[kind] = AssessmentFacts(
+                final=True, source="worksheet", unanswered=state.unanswered,
+                without_evidence=state.without_evidence, flagged=state.flagged,
+                unmet_by_predicate={name: tuple(result.unmet) for name, result
+                                    in state.marks.evaluation.predicates.items()})
+    return found
 
 
 def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFacts:
@@ -70,8 +94,7 @@ def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFact
         declaration=None if decl is None else DeclarationFacts(
             decl.staff_total, decl.pakta_signed, decl.head_signed,
             decl.commitment_statement, tuple(decl.team)),
-        assessments={kind: assessment_facts(row)
-                     for kind, row in latest_assessments(case.id).items()},
+        assessments=worksheet_facts(case),
         building_since=case.building_since,
         proposal=case.proposal,
         proposal_deadline=current_duty_policy().proposal_deadline(today.year),

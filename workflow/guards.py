@@ -48,6 +48,11 @@ class AssessmentFacts:
     final: bool
     missing: tuple[str, ...] = ()
     unmet_by_predicate: Mapping[str, tuple[Unmet, ...]] = field(default_factory=dict)
+    #: "worksheet" (question by question) or "summary" (area figures only)
+    source: str = "worksheet"
+    unanswered: tuple[str, ...] = ()
+    without_evidence: tuple[str, ...] = ()
+    flagged: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,12 +150,39 @@ def team_formed(facts: CaseFacts) -> list[Unmet]:
                   "The Zona Integritas team has not been formed")]
 
 
-def _assessment_complete(facts: CaseFacts, kind: str, label: str) -> list[Unmet]:
+def _listed(items: tuple[str, ...], limit: int = 10) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" (+{len(items) - limit})" if len(items) > limit else "")
+
+
+def _assessment_complete(facts: CaseFacts, kind: str, label: str,
+                         summary_allowed: bool = False) -> list[Unmet]:
+    """Issue 6: the worksheet answered question by question (evidence where required, no
+    question still flagged); the summary form only where it is allowed (TPN)."""
     found = facts.assessments.get(kind)
     if found is None:
         return [Unmet(f"{kind}_assessment_missing", f"Penilaian {label} belum diisi",
                       f"The {label} assessment has not been entered")]
     unmet = []
+    if found.source == "summary" and not summary_allowed:
+        return [Unmet(f"{kind}_worksheet_required",
+                      f"Penilaian {label} harus diisi per pertanyaan (lembar kerja)",
+                      f"The {label} assessment must be answered question by question")]
+    if found.unanswered:
+        unmet.append(Unmet(f"{kind}_questions_unanswered",
+                           f"Pertanyaan {label} belum dijawab: {_listed(found.unanswered)}",
+                           f"{label} questions unanswered: {_listed(found.unanswered)}",
+                           items=found.unanswered))
+    if found.without_evidence:
+        unmet.append(Unmet(f"{kind}_evidence_missing",
+                           f"Bukti dukung belum ada: {_listed(found.without_evidence)}",
+                           f"Evidence missing: {_listed(found.without_evidence)}",
+                           items=found.without_evidence))
+    if found.flagged:
+        unmet.append(Unmet(f"{kind}_questions_flagged",
+                           f"Pertanyaan masih ditandai perlu perbaikan: {_listed(found.flagged)}",
+                           f"Questions still flagged for revision: {_listed(found.flagged)}",
+                           items=found.flagged))
     if found.missing:
         fields = ", ".join(found.missing)
         unmet.append(Unmet(f"{kind}_assessment_incomplete",
@@ -163,15 +195,16 @@ def _assessment_complete(facts: CaseFacts, kind: str, label: str) -> list[Unmet]
     return unmet
 
 
-def _assessment_meets_thresholds(facts: CaseFacts, kind: str, label: str) -> list[Unmet]:
-    unmet = _assessment_complete(facts, kind, label)
+def _assessment_meets_thresholds(facts: CaseFacts, kind: str, label: str,
+                                 summary_allowed: bool = False) -> list[Unmet]:
+    unmet = _assessment_complete(facts, kind, label, summary_allowed)
     if unmet:
         return unmet
     return list(facts.assessments[kind].unmet_by_predicate.get(facts.target, ()))
 
 
 def self_assessment_complete(facts: CaseFacts) -> list[Unmet]:
-    """Every field of the self-assessment answered and marked final."""
+    """Every question of the unit's worksheet answered, with evidence where required."""
     return _assessment_complete(facts, "self", "mandiri")
 
 
@@ -190,13 +223,13 @@ def built_one_year(facts: CaseFacts) -> list[Unmet]:
 
 
 def tpi_assessment_meets_thresholds(facts: CaseFacts) -> list[Unmet]:
-    """The TPI assessment is final and meets every threshold of the target predicate."""
+    """The TPI worksheet is complete and meets every threshold of the target predicate."""
     return _assessment_meets_thresholds(facts, "tpi", "TPI")
 
 
 def tpn_assessment_meets_thresholds(facts: CaseFacts) -> list[Unmet]:
-    """The TPN assessment is final and meets every threshold (TPN overrides TPI)."""
-    return _assessment_meets_thresholds(facts, "tpn", "TPN")
+    """The TPN worksheet, or its final summary, meets every threshold (TPN overrides TPI)."""
+    return _assessment_meets_thresholds(facts, "tpn", "TPN", summary_allowed=True)
 
 
 def _grade_at_least(grade: str | None, minimum: str) -> bool:

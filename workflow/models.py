@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -136,6 +137,11 @@ class Case(Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     proposal: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The rubric version the case was opened under (issue 6): nothing loaded later changes
+    # its scoring. ``updated_at`` moves with every write, so every write bumps ``version``.
+    rubric_id: Mapped[str | None] = mapped_column(String(60))
+    rubric_sha256: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     unit: Mapped[Unit] = relationship()
     declaration: Mapped[Declaration | None] = relationship(back_populates="case")
@@ -178,6 +184,89 @@ class Assessment(Model):
     entered_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     entered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_event.id"))
+
+
+class RubricVersion(Model):
+    """A rubric version as loaded (``zi rubric load``): the document itself, by id and hash."""
+
+    __tablename__ = "rubric_version"
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    format: Mapped[str] = mapped_column(String(20))
+    regulation: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    thresholds: Mapped[bytes | None] = mapped_column(LargeBinary)
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Answer(Model):
+    """The current answer to one question of one worksheet (self, tpi or tpn) of a case.
+
+    ``revision`` counts its changes; every revision, this one included, is kept in
+    :class:`AnswerRevision`. A reviewer's row (tpi, tpn) may flag ``needs_revision``.
+    """
+
+    __tablename__ = "lke_answer"
+    __table_args__ = (
+        UniqueConstraint("case_id", "kind", "item_id", name="uq_lke_answer_case_kind_item"),
+        CheckConstraint("kind IN ('self', 'tpi', 'tpn')", name="kind"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"))
+    kind: Mapped[str] = mapped_column(String(4))
+    item_id: Mapped[str] = mapped_column(String(160))
+    answer: Mapped[str | None] = mapped_column(String(20))
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    needs_revision: Mapped[bool] = mapped_column(Boolean, default=False)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    answered_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class AnswerRevision(Model):
+    """Every version of every answer, so a return can show what changed since."""
+
+    __tablename__ = "lke_answer_revision"
+    __table_args__ = (
+        UniqueConstraint("answer_id", "revision", name="uq_lke_answer_revision"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("lke_answer.id"))
+    revision: Mapped[int] = mapped_column(Integer)
+    answer: Mapped[str | None] = mapped_column(String(20))
+    counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    needs_revision: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    answered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Evidence(Model):
+    """Bukti dukung for one question of a case's worksheet: a link, or a stored file.
+
+    Files are stored by their SHA-256 behind :mod:`workflow.lke.storage`; a replaced or
+    deleted piece of evidence keeps its row (``replaced_by``, ``deleted_at``) and its file.
+    """
+
+    __tablename__ = "lke_evidence"
+    __table_args__ = (Index("ix_lke_evidence_case_item", "case_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"))
+    kind: Mapped[str] = mapped_column(String(4), default="self")
+    item_id: Mapped[str] = mapped_column(String(160))
+    link: Mapped[str | None] = mapped_column(String(2000))
+    filename: Mapped[str | None] = mapped_column(String(255))
+    content_type: Mapped[str | None] = mapped_column(String(120))
+    size: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    replaced_by: Mapped[int | None] = mapped_column(ForeignKey("lke_evidence.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    deleted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
 class AuditEvent(Model):

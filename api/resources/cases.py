@@ -29,6 +29,7 @@ def case_body(user: User, case: Case) -> dict[str, Any]:
     return {
         "id": case.id, "unit_id": case.unit_id, "target": case.target, "year": case.year,
         "regulation": case.regulation, "state": case.state, "version": case.version,
+        "rubric_id": case.rubric_id,
         "building_since": case.building_since,
         "available_transitions": cases.available_transitions(user, case),
     }
@@ -53,7 +54,8 @@ class CaseDeclaration(MethodView):
     @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
     def put(self, data: dict[str, Any], case_id: int) -> Any:
         """Record the pencanangan: Pakta Integritas, commitment, ZI team (coordinator)"""
-        return cases.put_declaration(current_user(), case_id, data)
+        expected = data.pop("expected_version")
+        return cases.put_declaration(current_user(), case_id, data, expected)
 
 
 @blp.route("/<int:case_id>/assessments/<any(self, tpi, tpn):kind>")
@@ -63,9 +65,10 @@ class CaseAssessment(MethodView):
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
     def put(self, data: dict[str, Any], case_id: int, kind: str) -> Any:
-        """Enter a self (coordinator), tpi (inspectorate) or tpn (tpn) assessment"""
+        """Enter the TPN assessment in summary form (area figures only)"""
         row, evaluation = cases.put_assessment(current_user(), case_id, kind,
-                                               data["areas"], data["hasil"], data["final"])
+                                               data["areas"], data["hasil"], data["final"],
+                                               data["expected_version"])
         return {"id": row.id, "case_id": row.case_id, "kind": row.kind, "final": row.final,
                 "areas": row.areas, "hasil": row.hasil,
                 "missing": missing_fields(row.regulation, row.areas, row.hasil),
@@ -81,7 +84,8 @@ class CaseProposal(MethodView):
     def put(self, data: dict[str, Any], case_id: int) -> Any:
         """Record the 90/2021 proposal conditions checked at tpi_approve"""
         user = current_user()
-        return case_body(user, cases.put_proposal(user, case_id, data))
+        expected = data.pop("expected_version")
+        return case_body(user, cases.put_proposal(user, case_id, data, expected))
 
 
 @blp.route("/<int:case_id>/transitions")

@@ -12,10 +12,14 @@ from tests.api.helpers import (
     GOOD_DECLARATION,
     REG_52,
     REG_90,
+    fill_worksheet,
     fire,
+    get_case,
     open_case,
     put_assessment,
+    put_declaration,
     to_penetapan,
+    to_reviu_tpn,
 )
 from workflow.clock import utcnow
 
@@ -87,20 +91,29 @@ def test_bad_case_body_names_the_field(client, world, body, field):
 def test_declaration_validation(client, world):
     case = open_case(client, world)
     url = f"/api/v1/cases/{case['id']}/declaration"
-    too_many = client.put(url, json={**GOOD_DECLARATION, "pakta_signed": 41},
+    v = {"expected_version": case["version"]}
+    too_many = client.put(url, json={**GOOD_DECLARATION, "pakta_signed": 41, **v},
                           headers=world.auth("coordinator"))
     assert too_many.status_code == 400 and "pakta_signed" in too_many.json["errors"]
     missing = client.put(url, json={"staff_total": 3}, headers=world.auth("coordinator"))
     assert missing.status_code == 400 and "head_signed" in missing.json["errors"]
-    ok = client.put(url, json=GOOD_DECLARATION, headers=world.auth("coordinator"))
+    ok = client.put(url, json={**GOOD_DECLARATION, **v}, headers=world.auth("coordinator"))
     assert ok.status_code == 200 and ok.json["pakta_signed"] == 30
-    assert client.put(url, json=GOOD_DECLARATION,
+    stale = client.put(url, json={**GOOD_DECLARATION, **v}, headers=world.auth("coordinator"))
+    assert stale.status_code == 409 and stale.json["code"] == "stale_version"
+    assert client.put(url, json={**GOOD_DECLARATION, **v},
                       headers=world.auth("other_coordinator")).status_code == 403
 
 
-def test_assessment_figures_are_validated_by_field(client, world):
+def test_the_unit_and_the_tpi_answer_on_the_worksheet_not_in_summary(client, world):
     case = open_case(client, world)
-    response = put_assessment(client, world, case, "self", "coordinator",
+    response = put_assessment(client, world, case, "self", "coordinator")
+    assert response.status_code == 400 and response.json["code"] == "worksheet_required"
+
+
+def test_assessment_figures_are_validated_by_field(client, world):
+    case = to_reviu_tpn(client, world)
+    response = put_assessment(client, world, case, "tpn", "tpn",
                               areas={**FULL_AREAS_52, "penataan_sdm": "15.01", "x": "1"},
                               hasil={"ipak": "-1", "tlhp": "1", "ipkp": "1"})
     assert response.status_code == 400
@@ -108,22 +121,23 @@ def test_assessment_figures_are_validated_by_field(client, world):
 
 
 def test_floats_never_reach_a_score(client, world):
-    case = open_case(client, world)
-    response = client.put(f"/api/v1/cases/{case['id']}/assessments/self",
+    case = to_reviu_tpn(client, world)
+    version = get_case(client, world, case["id"], "tpn")["version"]
+    response = client.put(f"/api/v1/cases/{case['id']}/assessments/tpn",
                           data='{"areas": {"manajemen_perubahan": 4.1}, "hasil": {}, '
-                               '"final": false}',
-                          content_type="application/json", headers=world.auth("coordinator"))
+                               f'"final": false, "expected_version": {version}}}',
+                          content_type="application/json", headers=world.auth("tpn"))
     assert response.status_code == 200
     assert response.json["areas"] == {"manajemen_perubahan": "4.1"}
 
 
 def test_draft_may_be_partial_but_final_must_be_complete(client, world):
-    case = open_case(client, world)
-    draft = put_assessment(client, world, case, "self", "coordinator",
+    case = to_reviu_tpn(client, world)
+    draft = put_assessment(client, world, case, "tpn", "tpn",
                            areas={"manajemen_perubahan": "4"}, hasil={}, final=False)
     assert draft.status_code == 200 and draft.json["evaluation"] is None
     assert "areas.penataan_sdm" in draft.json["missing"]
-    final = put_assessment(client, world, case, "self", "coordinator",
+    final = put_assessment(client, world, case, "tpn", "tpn",
                            areas={"manajemen_perubahan": "4"}, hasil={}, final=True)
     assert final.status_code == 400 and "hasil.ipak" in final.json["errors"]
 
@@ -155,11 +169,13 @@ def test_proposal_conditions_90_2021(client, world):
     body = {"bpk_opinion": "WTP", "sakip_instansi": "BB", "indeks_rb": "70", "spip_level": 3,
             "tlhp_percent": 100, "lhkpn_percent": "100", "lhkasn_percent": "100",
             "sakip_unit": "A"}
-    early = client.put(url, json=body, headers=world.auth("coordinator"))
+    early = client.put(url, json={**body, "expected_version": case["version"]},
+                       headers=world.auth("coordinator"))
     assert early.status_code == 409
-    client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-               headers=world.auth("coordinator"))
-    case = fire(client, world, case, "start_building", "coordinator").json
+    put_declaration(client, world, case)
+    case = fire(client, world, get_case(client, world, case["id"]), "start_building",
+                "coordinator").json
+    body["expected_version"] = case["version"]
     assert client.put(url, json={**body, "bpk_opinion": "XYZ"},
                       headers=world.auth("coordinator")).status_code == 400
     assert client.put(url, json=body, headers=world.auth("tpn")).status_code == 403
@@ -169,17 +185,13 @@ def test_proposal_conditions_90_2021(client, world):
 
 def test_90_2021_submission_needs_a_year_of_building(client, world):
     case = open_case(client, world, regulation=REG_90)
-    client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-               headers=world.auth("coordinator"))
-    case = fire(client, world, case, "start_building", "coordinator").json
-    hasil = {"ipak_index": "3.6", "kinerja": "4", "ipkp_index": "3.5"}
-    areas = {"manajemen_perubahan": "7", "penataan_tatalaksana": "6", "penataan_sdm": "8",
-             "penguatan_akuntabilitas": "8", "penguatan_pengawasan": "12",
-             "pelayanan_publik": "8"}
-    assert put_assessment(client, world, case, "self", "coordinator", areas=areas,
-                          hasil=hasil).status_code == 200
+    put_declaration(client, world, case)
+    case = fire(client, world, get_case(client, world, case["id"]), "start_building",
+                "coordinator").json
+    assert fill_worksheet(client, world, case, "self", "coordinator").status_code == 200
+    case = get_case(client, world, case["id"])
     refused = fire(client, world, case, "submit_to_tpi", "coordinator")
     assert refused.status_code == 422
-    assert refused.json["unmet"][0]["code"] == "building_period_too_short"
+    assert [u["code"] for u in refused.json["unmet"]] == ["building_period_too_short"]
     with time_machine.travel(utcnow() + timedelta(days=366)):
         assert fire(client, world, case, "submit_to_tpi", "coordinator").status_code == 200

@@ -8,7 +8,7 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from tests.api.helpers import GOOD_DECLARATION, open_case
+from tests.api.helpers import get_case, open_case, put_declaration
 from workflow.db import db
 from workflow.models import AuditEvent, OutboxMessage
 
@@ -17,8 +17,8 @@ THREADS = 20
 
 def test_twenty_threads_fire_one_trigger_exactly_one_wins(app, client, world):
     case = open_case(client, world)
-    client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-               headers=world.auth("coordinator"))
+    put_declaration(client, world, case)
+    case = get_case(client, world, case["id"])
     db.session.remove()
     barrier = threading.Barrier(THREADS)
     results: list[tuple[int, str | None]] = []

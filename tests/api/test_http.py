@@ -75,7 +75,7 @@ def test_lists_are_scoped(client, world):
 
 def test_evaluate_returns_every_figure_as_a_string(client, world):
     response = client.post("/api/v1/rubrics/permenpanrb-52-2014/evaluate",
-                           json={"areas": FULL_AREAS_52, "hasil": GOOD_HASIL_52, "final": True},
+                           json={"areas": FULL_AREAS_52, "hasil": GOOD_HASIL_52},
                            headers=world.auth("coordinator"))
     assert response.status_code == 200
     body = response.json
@@ -88,7 +88,7 @@ def test_evaluate_at_the_boundary(client, world):
     areas = {**FULL_AREAS_52, "penataan_sdm": "12.49"}  # total 86.48
     hasil = {"ipak": "13.5", "tlhp": "4.5", "ipkp": "15.99"}
     body = client.post("/api/v1/rubrics/permenpanrb-52-2014/evaluate",
-                       json={"areas": areas, "hasil": hasil, "final": True},
+                       json={"areas": areas, "hasil": hasil},
                        headers=world.auth("tpn")).json
     assert body["predicates"]["WBK"]["eligible"] is True
     assert [(u["code"], u["value"], u["minimum"]) for u in body["predicates"]["WBBM"]["unmet"]
@@ -97,15 +97,15 @@ def test_evaluate_at_the_boundary(client, world):
 
 def test_evaluate_errors(client, world):
     unknown = client.post("/api/v1/rubrics/nope/evaluate",
-                          json={"areas": {}, "hasil": {}, "final": True},
+                          json={"areas": {}, "hasil": {}},
                           headers=world.auth("tpn"))
     assert unknown.status_code == 404
     bad = client.post("/api/v1/rubrics/permenpanrb-90-2021/evaluate",
                       json={"areas": FULL_AREAS_52, "hasil": {"ipak_index": "4.01"},
-                            "final": True}, headers=world.auth("tpn"))
+                            }, headers=world.auth("tpn"))
     assert bad.status_code == 400 and "hasil.ipak_index" in bad.json["errors"]
     nan = client.post("/api/v1/rubrics/permenpanrb-90-2021/evaluate",
-                      data='{"areas": {"penataan_sdm": NaN}, "hasil": {}, "final": true}',
+                      data='{"areas": {"penataan_sdm": NaN}, "hasil": {}}',
                       content_type="application/json", headers=world.auth("tpn"))
     assert nan.status_code == 400
 

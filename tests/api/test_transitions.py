@@ -10,10 +10,13 @@ from sqlalchemy import func, select
 
 from tests.api.helpers import (
     GOOD_DECLARATION,
+    best_answer,
+    fill_worksheet,
     fire,
     get_case,
     open_case,
     put_assessment,
+    put_declaration,
     to_penetapan,
     to_pengusulan,
     to_reviu_tpn,
@@ -33,20 +36,20 @@ def case_in(client, world, state: str) -> dict[str, Any]:
     """A 52/2014 WBK case brought to ``state`` with every input its next step needs."""
     if state in ("pencanangan", "pembangunan"):
         case = open_case(client, world)
-        client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-                   headers=world.auth("coordinator"))
+        put_declaration(client, world, case)
         if state == "pembangunan":
-            case = fire(client, world, case, "start_building", "coordinator").json
-            put_assessment(client, world, case, "self", "coordinator")
+            case = fire(client, world, get_case(client, world, case["id"]), "start_building",
+                        "coordinator").json
+            fill_worksheet(client, world, case, "self", "coordinator")
         return get_case(client, world, case["id"])
     if state == "pengusulan":
         case = to_pengusulan(client, world)
-        put_assessment(client, world, case, "tpi", "inspectorate")
-        return case
+        fill_worksheet(client, world, case, "tpi", "inspectorate")
+        return get_case(client, world, case["id"])
     if state == "reviu_tpn":
         case = to_reviu_tpn(client, world)
         put_assessment(client, world, case, "tpn", "tpn")
-        return case
+        return get_case(client, world, case["id"])
     if state == "ditarik":
         case = case_in(client, world, "pembangunan")
         return fire(client, world, case, "withdraw", "admin", reason="ditarik").json
@@ -85,9 +88,8 @@ def test_every_trigger_from_every_state(client, world, state, trigger):
 
 def test_refused_guard_changes_nothing_and_names_every_unmet(client, world):
     case = open_case(client, world)
-    client.put(f"/api/v1/cases/{case['id']}/declaration",
-               json={**GOOD_DECLARATION, "pakta_signed": 20, "head_signed": False,
-                     "team": []}, headers=world.auth("coordinator"))
+    put_declaration(client, world, case, {**GOOD_DECLARATION, "pakta_signed": 20,
+                                          "head_signed": False, "team": []})
     case = get_case(client, world, case["id"])
     before = snapshot(case["id"])
     response = fire(client, world, case, "start_building", "coordinator")
@@ -117,12 +119,19 @@ def test_available_transitions_explain_themselves(client, world):
 
 def test_tpi_approve_below_threshold_is_refused_with_figures(client, world):
     case = to_pengusulan(client, world)
-    low = {"ipak": "13.49", "tlhp": "5", "ipkp": "18"}
-    assert put_assessment(client, world, case, "tpi", "inspectorate", hasil=low).status_code == 200
-    response = fire(client, world, case, "tpi_approve", "inspectorate")
+
+    def low_ipak(question):
+        # 52/2014 IPAK: index / 4 × 15 points; 3.59 → 13.4625 → 13.46, below 13.50
+        if question["id"] == "hasil.pemerintahan_bersih_bebas_kkn.ipak.a":
+            return {"item_id": question["id"], "answer": "3.59"}
+        return best_answer(question)
+
+    assert fill_worksheet(client, world, case, "tpi", "inspectorate", low_ipak).status_code == 200
+    response = fire(client, world, get_case(client, world, case["id"]), "tpi_approve",
+                    "inspectorate")
     assert response.status_code == 422
     assert [(u["code"], u["value"], u["minimum"]) for u in response.json["unmet"]] == [
-        ("ipak_below_minimum", "13.49", "13.50")]
+        ("ipak_below_minimum", "13.46", "13.50")]
 
 
 def test_tpn_score_overrides_tpi(client, world):
@@ -131,7 +140,7 @@ def test_tpn_score_overrides_tpi(client, world):
             "penguatan_akuntabilitas": "6", "penguatan_pengawasan": "10",
             "pelayanan_publik": "6"}
     assert put_assessment(client, world, case, "tpn", "tpn", areas=weak).status_code == 200
-    response = fire(client, world, case, "designate", "tpn")
+    response = fire(client, world, get_case(client, world, case["id"]), "designate", "tpn")
     assert response.status_code == 422
     assert [u["code"] for u in response.json["unmet"]] == ["total_below_minimum"]
 
@@ -145,18 +154,16 @@ def test_return_needs_a_reason_and_goes_back_to_pembangunan(client, world):
     assert returned.status_code == 200 and returned.json["state"] == "pembangunan"
 
 
-def test_a_decided_assessment_is_kept_and_a_new_one_is_written(client, world):
+def test_a_decision_keeps_the_worksheet_it_relied_on(client, world):
     case = to_reviu_tpn(client, world)
     case = fire(client, world, case, "tpn_return", "tpn", reason="Perbaiki").json
     history = client.get(f"/api/v1/cases/{case['id']}/history",
                          headers=world.auth("coordinator")).json
     approve = next(e for e in history if e["action"] == "tpi_approve")
-    first = approve["score"]["assessment_id"]
-    again = put_assessment(client, world, case, "self", "coordinator", final=False)
-    assert again.status_code == 200
-    self_before = next(e for e in history if e["action"] == "submit_to_tpi")
-    assert again.json["id"] != self_before["score"]["assessment_id"]
-    assert first != again.json["id"]
+    assert approve["score"]["source"] == "worksheet"
+    assert approve["score"]["result"]["total"] == "100.00"
+    assert len(approve["score"]["revisions"]) == 76  # every 52/2014 question, revision 1
+    assert set(approve["score"]["revisions"].values()) == {1}
 
 
 @pytest.mark.parametrize("who, trigger, code", [
@@ -170,8 +177,7 @@ def test_a_decided_assessment_is_kept_and_a_new_one_is_written(client, world):
 ])
 def test_role_and_scope_refusals_in_pencanangan(client, world, who, trigger, code):
     case = open_case(client, world)
-    client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-               headers=world.auth("coordinator"))
+    put_declaration(client, world, case)
     case = get_case(client, world, case["id"])
     response = fire(client, world, case, trigger, who, reason="x")
     assert response.status_code == 403
@@ -188,10 +194,14 @@ def test_role_and_scope_refusals_in_pencanangan(client, world, who, trigger, cod
 ])
 def test_only_an_independent_inspector_of_the_instansi_approves(client, world, who, code):
     case = to_pengusulan(client, world)
-    put_assessment(client, world, case, "tpi", "inspectorate")
+    fill_worksheet(client, world, case, "tpi", "inspectorate")
+    case = get_case(client, world, case["id"])
     response = fire(client, world, case, "tpi_approve", who)
     assert response.status_code == 403 and response.json["code"] == code
-    assessed = put_assessment(client, world, case, "tpi", who)
+    assessed = client.put(
+        f"/api/v1/cases/{case['id']}/assessments/tpi/items/"
+        "pengungkit.manajemen_perubahan.penyusunan_tim_kerja.a",
+        json={"answer": "Ya", "expected_version": case["version"]}, headers=world.auth(who))
     assert assessed.status_code == 403 and assessed.json["code"] == code
 
 
@@ -210,8 +220,8 @@ def test_52_2014_wbk_may_be_revoked_by_the_inspectorate(client, world):
 
 def test_stale_version_is_409_and_changes_nothing(client, world):
     case = open_case(client, world)
-    client.put(f"/api/v1/cases/{case['id']}/declaration", json=GOOD_DECLARATION,
-               headers=world.auth("coordinator"))
+    put_declaration(client, world, case)
+    case = get_case(client, world, case["id"])
     before = snapshot(case["id"])
     response = fire(client, world, case, "start_building", "coordinator",
                     version=case["version"] + 5)

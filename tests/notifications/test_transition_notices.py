@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from notifications.dispatcher import dispatch_once
-from tests.api.helpers import fire, put_assessment, to_pengusulan
+from tests.api.helpers import fill_worksheet, fire, get_case, to_pengusulan
 
 
 def test_a_submission_reaches_the_inspectorate_in_indonesian(client, world, smtp, delivery):
@@ -28,8 +28,9 @@ def test_a_submission_reaches_the_inspectorate_in_indonesian(client, world, smtp
 
 def test_a_return_reaches_the_unit_with_its_reason(client, world, smtp, delivery):
     case = to_pengusulan(client, world)
-    assert put_assessment(client, world, case, "tpi", "inspectorate").status_code == 200
-    response = fire(client, world, case, "tpi_return", "inspectorate",
+    assert fill_worksheet(client, world, case, "tpi", "inspectorate").status_code == 200
+    response = fire(client, world, get_case(client, world, case["id"]), "tpi_return",
+                    "inspectorate",
                     reason="Bukti area Penguatan Pengawasan belum lengkap")
     assert response.status_code == 200, response.json
 

@@ -133,6 +133,8 @@ class Rubric:
 
     id: str
     title: str
+    #: the regulation the version implements (its summary form and thresholds)
+    regulation: str
     #: pengungkit area key -> total weight (pemenuhan + reform where split), in tree order
     pengungkit_areas: dict[str, Decimal]
     #: pengungkit area key -> name as printed (first occurrence)
@@ -170,13 +172,21 @@ def load_rubric(regulation_id: str) -> Rubric:
     return build_rubric(regulation_id, raw, thresholds_raw)
 
 
-def build_rubric(regulation_id: str, raw: bytes, thresholds_raw: bytes | None = None) -> Rubric:
-    """Parse and check a rubric file (and its thresholds file, if separate)."""
-    if regulation_id not in _SUMMARY_FORMS:
+def build_rubric(regulation_id: str, raw: bytes, thresholds_raw: bytes | None = None, *,
+                 base: str | None = None, tree: dict[str, Any] | None = None) -> Rubric:
+    """Parse and check a rubric file (and its thresholds file, if separate).
+
+    ``base`` is the regulation whose summary form and thresholds apply to a version stored
+    under another id (a corrected file loaded with a new id, PortalRB's master list);
+    ``tree`` is the already parsed content where ``raw`` is not YAML.
+    """
+    form = base or regulation_id
+    if form not in _SUMMARY_FORMS:
         raise UnknownRubric(regulation_id)
-    tree = _parse_yaml(raw, f"{regulation_id}.yaml")
+    if tree is None:
+        tree = _parse_yaml(raw, f"{regulation_id}.yaml")
     meta = _mapping(tree.get("meta"), "meta")
-    if meta.get("id") != regulation_id:
+    if base is None and meta.get("id") != regulation_id:
         raise RubricDataError(f"meta.id is {meta.get('id')!r}, expected {regulation_id!r}")
     title = meta.get("title")
     if not isinstance(title, str) or not title:
@@ -209,7 +219,7 @@ def build_rubric(regulation_id: str, raw: bytes, thresholds_raw: bytes | None = 
                 "pengungkit area totals from the tree do not match meta.area_totals_pengungkit"
             )
 
-    specs, hasil_components, component_names = _hasil(regulation_id, components["hasil"])
+    specs, hasil_components, component_names = _hasil(form, components["hasil"])
     if sum(hasil_components.values(), _ZERO) != hasil_weight:
         raise RubricDataError("hasil components do not add up to the hasil weight")
 
@@ -217,11 +227,11 @@ def build_rubric(regulation_id: str, raw: bytes, thresholds_raw: bytes | None = 
     if in_meta is not None and thresholds_raw is not None:
         raise RubricDataError("thresholds given both in meta.thresholds and in a separate file")
     if in_meta is not None:
-        thresholds = _thresholds(in_meta, regulation_id, "meta.thresholds")
+        thresholds = _thresholds(in_meta, form, "meta.thresholds")
         thresholds_sha256 = None
     elif thresholds_raw is not None:
-        name = f"thresholds-{regulation_id}.yaml"
-        thresholds = _thresholds(_parse_yaml(thresholds_raw, name), regulation_id, name)
+        name = f"thresholds-{form}.yaml"
+        thresholds = _thresholds(_parse_yaml(thresholds_raw, name), form, name)
         thresholds_sha256 = hashlib.sha256(thresholds_raw).hexdigest()
     else:
         raise RubricDataError(f"no thresholds for {regulation_id}")
@@ -234,6 +244,7 @@ def build_rubric(regulation_id: str, raw: bytes, thresholds_raw: bytes | None = 
     return Rubric(
         id=regulation_id,
         title=title,
+        regulation=form,
         pengungkit_areas=pengungkit_areas,
         area_names=area_names,
         pengungkit_weight=pengungkit_weight,

@@ -38,6 +38,7 @@ __all__ = [
     "InvalidInputs",
     "PredicateResult",
     "evaluate",
+    "evaluate_points",
     "parse_decimal",
     "quantize2",
     "validate_inputs",
@@ -214,19 +215,31 @@ def evaluate(
         raise InvalidInputs(errors)
     with localcontext(_CONTEXT):
         area_raw = {key: parse_decimal(areas[key]) for key in rubric.pengungkit_areas}
-        pengungkit_raw = sum(area_raw.values(), _ZERO)
-        sub_raw: dict[str, Decimal] = {}
+        sub_raw = {spec.subcomponent: spec.points(parse_decimal(hasil[name]))
+                   for name, spec in rubric.hasil_specs.items()}
+    return evaluate_points(rubric, area_raw, sub_raw)
+
+
+def evaluate_points(
+    rubric: Rubric, area_raw: Mapping[str, Decimal], sub_raw: Mapping[str, Decimal]
+) -> Evaluation:
+    """Round and judge UNROUNDED points: pengungkit areas and hasil sub-components.
+
+    The summary form and the question-by-question worksheet both end here, so a figure is
+    rounded and compared with its threshold in one way only.
+    """
+    with localcontext(_CONTEXT):
+        pengungkit_raw = sum((area_raw[key] for key in rubric.pengungkit_areas), _ZERO)
         component_raw = {component: _ZERO for component in rubric.hasil_components}
-        for name, spec in rubric.hasil_specs.items():
-            points = spec.points(parse_decimal(hasil[name]))
-            sub_raw[spec.subcomponent] = points
-            component_raw[spec.component] += points
+        for spec in rubric.hasil_specs.values():
+            component_raw[spec.component] += sub_raw[spec.subcomponent]
         hasil_raw = sum(component_raw.values(), _ZERO)
         total_raw = pengungkit_raw + hasil_raw
 
-    rounded_areas = {key: quantize2(value) for key, value in area_raw.items()}
+    rounded_areas = {key: quantize2(area_raw[key]) for key in rubric.pengungkit_areas}
     pengungkit = quantize2(pengungkit_raw)
-    subcomponents = {key: quantize2(value) for key, value in sub_raw.items()}
+    subcomponents = {spec.subcomponent: quantize2(sub_raw[spec.subcomponent])
+                     for spec in rubric.hasil_specs.values()}
     components = {"pengungkit": pengungkit}
     components.update({key: quantize2(value) for key, value in component_raw.items()})
     components["hasil"] = quantize2(hasil_raw)
@@ -380,7 +393,8 @@ def _judge(
     clean = components["bersih"]
     if t.hasil_bersih_bebas_kkn_min is not None and clean < t.hasil_bersih_bebas_kkn_min:
         fallback = f"komponen {rubric.component_names['bersih']}"
-        label_id, label_en = _CLEAN_LABELS.get(rubric.id, (fallback, "clean government component"))
+        label_id, label_en = _CLEAN_LABELS.get(rubric.regulation,
+                                               (fallback, "clean government component"))
         unmet.append(
             _below(
                 "clean_component_below_minimum",

@@ -1,0 +1,245 @@
+"""Use cases on a case's worksheets: answer questions, flag them, read them side by side.
+
+Three worksheets per case: ``self`` (the unit's coordinator), ``tpi`` (the inspectorate) and
+``tpn`` (the national reviewer). Each is editable only in the state where its author works
+(``EDITABLE``) and final after it: writing to it then is refused with 409.
+
+Every write is one transaction that locks the case, checks the client's ``expected_version``
+(a stale one gets 409 ``stale_version``), bumps the case's version, keeps every revision of
+every answer and appends an audit event: a decision is always taken on the figures the
+decider last saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from workflow.audit import append_event
+from workflow.db import db
+from workflow.errors import Conflict, InvalidInput, StaleVersion
+from workflow.lke.catalog import Version
+from workflow.lke.marking import Answer as Entered
+from workflow.lke.marking import AnswerError, Marks, mark, normalise
+from workflow.lke.versions import version_for_case
+from workflow.models import Answer, AnswerRevision, AuditEvent, Case, Evidence, User
+from workflow.permissions import require_act
+
+KINDS = ("self", "tpi", "tpn")
+AUTHOR_ROLE = {"self": "coordinator", "tpi": "inspectorate", "tpn": "tpn"}
+EDITABLE = {"self": ("pencanangan", "pembangunan"), "tpi": ("pengusulan",),
+            "tpn": ("reviu_tpn",)}
+REVIEWERS = ("tpi", "tpn")
+MAX_NOTE = 4000
+RETURNS = ("tpi_return", "tpn_return")
+
+
+def require_editable(case: Case, kind: str) -> None:
+    if case.state not in EDITABLE[kind]:
+        raise Conflict(f"Lembar kerja {kind} tidak dapat diubah pada tahap {case.state}",
+                       f"The {kind} worksheet cannot be changed in state {case.state}",
+                       code="not_editable_in_state")
+
+
+def touch(case: Case, expected_version: int, now: datetime) -> None:
+    """Check the client saw the latest figures, and make this write bump the version."""
+    if case.version != expected_version:
+        raise StaleVersion(expected_version, case.version)
+    case.updated_at = now
+
+
+def answers_of(case_id: int, kinds: Iterable[str] = KINDS) -> dict[str, dict[str, Answer]]:
+    """kind -> item id -> current answer row, in one query."""
+    found: dict[str, dict[str, Answer]] = {kind: {} for kind in kinds}
+    for row in db.session.execute(select(Answer).where(
+            Answer.case_id == case_id, Answer.kind.in_(list(found)))).scalars():
+        found[row.kind][row.item_id] = row
+    return found
+
+
+def entered(rows: Mapping[str, Answer]) -> dict[str, Entered]:
+    return {item_id: Entered(row.answer, row.counts) for item_id, row in rows.items()}
+
+
+def evidence_of(case_id: int) -> dict[str, list[Evidence]]:
+    """item id -> the current (neither replaced nor deleted) evidence of the unit."""
+    found: dict[str, list[Evidence]] = {}
+    for row in db.session.execute(select(Evidence).where(
+            Evidence.case_id == case_id, Evidence.replaced_by.is_(None),
+            Evidence.deleted_at.is_(None)).order_by(Evidence.id)).scalars():
+        found.setdefault(row.item_id, []).append(row)
+    return found
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """What keeps a worksheet from being decided on (DOMAIN.md: the transition guards)."""
+
+    marks: Marks
+    unanswered: tuple[str, ...]
+    without_evidence: tuple[str, ...]
+    flagged: tuple[str, ...]
+
+
+def completeness(version: Version, kind: str, rows: Mapping[str, Answer],
+                 evidence: Mapping[str, Sequence[Evidence]]) -> Completeness:
+    marks = mark(version.rubric, version.worksheet, entered(rows))
+    without: tuple[str, ...] = ()
+    if kind == "self":
+        without = tuple(q.id for q in version.worksheet.questions.values()
+                        if q.evidence_required and not evidence.get(q.id))
+    flagged = tuple(item for item, row in rows.items() if row.needs_revision)
+    return Completeness(marks, marks.unanswered, without, flagged)
+
+
+def _check_entry(version: Version, kind: str, item_id: str, entry: Mapping[str, Any]
+                 ) -> tuple[Entered | None, dict[str, str]]:
+    question = version.worksheet.questions.get(item_id)
+    if question is None:
+        return None, {"item_id": "pertanyaan tidak dikenal / unknown question"}
+    errors: dict[str, str] = {}
+    result = None
+    try:
+        result = normalise(question, entry.get("answer"), entry.get("counts"))
+    except AnswerError as err:
+        errors[err.field] = err.message
+    note = entry.get("note")
+    if note is not None and len(note) > MAX_NOTE:
+        errors["note"] = f"paling banyak {MAX_NOTE} karakter / at most {MAX_NOTE} characters"
+    links = entry.get("evidence_links") or []
+    if links and kind != "self":
+        errors["evidence_links"] = "bukti dukung hanya untuk lembar kerja unit / evidence " \
+                                   "belongs to the unit's worksheet"
+    for link in links:
+        parsed = urlsplit(link)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(link) > 2000:
+            errors["evidence_links"] = "harus tautan http(s) / must be an http(s) link"
+    if "needs_revision" in entry and kind not in REVIEWERS:
+        errors["needs_revision"] = ("hanya TPI atau TPN yang menandai / only the TPI or TPN "
+                                    "flags questions")
+    return result, errors
+
+
+def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[str, Any]],
+                expected_version: int, now: datetime) -> list[str]:
+    """Set many answers at once, all or nothing; returns the item ids that changed.
+
+    Runs inside the caller's transaction, on a locked case. An entry's ``answer``/``counts``
+    replace the current ones when either is given; ``note``, ``needs_revision`` likewise
+    change only when given; ``evidence_links`` add link evidence to the unit's questions.
+    """
+    require_act(actor, case.unit, (AUTHOR_ROLE[kind],))
+    require_editable(case, kind)
+    touch(case, expected_version, now)
+    version = version_for_case(case)
+    errors: dict[str, list[str]] = {}
+    checked: list[tuple[str, Entered, Mapping[str, Any]]] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        item_id = str(entry.get("item_id"))
+        result, problems = _check_entry(version, kind, item_id, entry)
+        if item_id in seen:
+            problems["item_id"] = "dua kali dalam satu permintaan / given twice"
+        seen.add(item_id)
+        for field, message in problems.items():
+            errors.setdefault(f"items.{item_id if result else index}.{field}", []).append(message)
+        if result is not None and not problems:
+            checked.append((item_id, result, entry))
+    if errors:
+        raise InvalidInput("Jawaban tidak valid", "Invalid answers", errors=errors)
+    rows = answers_of(case.id, (kind,))[kind]
+    changed: dict[str, int] = {}
+    linked = _add_links(actor, case, checked, now)
+    for item_id, result, entry in checked:
+        row = rows.get(item_id)
+        note = entry.get("note")
+        flag = entry.get("needs_revision")
+        keeps = "answer" not in entry and "counts" not in entry
+        if row is None and keeps and note is None and flag is None:
+            continue  # links only: nothing to answer yet
+        if row is None:
+            row = Answer(case_id=case.id, kind=kind, item_id=item_id, revision=0, note="",
+                         needs_revision=False)
+            db.session.add(row)
+        counts = None if result.counts is None else dict(result.counts)
+        new = (row.answer if keeps else result.answer, row.counts if keeps else counts,
+               row.note if note is None else note,
+               row.needs_revision if flag is None else bool(flag))
+        if row.revision and new == (row.answer, row.counts, row.note, row.needs_revision):
+            continue
+        row.answer, row.counts, row.note, row.needs_revision = new
+        row.revision += 1
+        row.answered_by, row.answered_at = actor.id, now
+        changed[item_id] = row.revision
+    db.session.flush()
+    for item_id in changed:
+        row = rows.get(item_id) or db.session.execute(select(Answer).where(
+            Answer.case_id == case.id, Answer.kind == kind, Answer.item_id == item_id)
+        ).scalar_one()
+        db.session.add(AnswerRevision(
+            answer_id=row.id, revision=row.revision, answer=row.answer, counts=row.counts,
+            note=row.note, needs_revision=row.needs_revision, answered_by=actor.id,
+            answered_at=now))
+    db.session.flush()
+    append_event(case, actor, f"put_answers_{kind}", case.state, None, now,
+                 score={"kind": kind, "revisions": changed, "evidence_links": linked})
+    return sorted(set(changed) | set(linked))
+
+
+def _add_links(actor: User, case: Case, checked: Sequence[tuple[str, Entered, Mapping[str, Any]]],
+               now: datetime) -> dict[str, list[str]]:
+    """Evidence given as links; a link the question already has is not added again."""
+    wanted = {item_id: list(dict.fromkeys(entry.get("evidence_links") or []))
+              for item_id, _, entry in checked if entry.get("evidence_links")}
+    if not wanted:
+        return {}
+    current = evidence_of(case.id)
+    added: dict[str, list[str]] = {}
+    for item_id, links in wanted.items():
+        have = {row.link for row in current.get(item_id, ())}
+        for link in links:
+            if link not in have:
+                db.session.add(Evidence(case_id=case.id, kind="self", item_id=item_id,
+                                        link=link, description="", uploaded_by=actor.id,
+                                        uploaded_at=now))
+                added.setdefault(item_id, []).append(link)
+    return added
+
+
+def last_return(case_id: int) -> AuditEvent | None:
+    return db.session.execute(
+        select(AuditEvent).where(AuditEvent.case_id == case_id,
+                                 AuditEvent.action.in_(RETURNS))
+        .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
+
+
+def return_record(case: Case, trigger: str) -> dict[str, Any]:
+    """What a return carries into the history and the notice: the flagged questions and the
+    unit's answer revisions at that moment, so the next submission can show what changed."""
+    reviewer = "tpi" if trigger == "tpi_return" else "tpn"
+    rows = answers_of(case.id, (reviewer, "self"))
+    flagged = sorted(item for item, row in rows[reviewer].items() if row.needs_revision)
+    return {"flagged": [{"item_id": item, "note": rows[reviewer][item].note}
+                        for item in flagged],
+            "self_revisions": {item: row.revision for item, row in rows["self"].items()}}
+
+
+def changed_since_return(case_id: int, rows: Mapping[str, Answer]) -> list[str] | None:
+    """The unit's questions whose answers changed since the last return (None: no return)."""
+    event = last_return(case_id)
+    if event is None or not event.score:
+        return None
+    before = event.score.get("self_revisions") or {}
+    return sorted(item for item, row in rows.items() if row.revision != before.get(item))
+
+
+def revisions(case_id: int, kind: str, item_id: str) -> list[AnswerRevision]:
+    return list(db.session.execute(
+        select(AnswerRevision).join(Answer, Answer.id == AnswerRevision.answer_id)
+        .where(Answer.case_id == case_id, Answer.kind == kind, Answer.item_id == item_id)
+        .order_by(AnswerRevision.revision)).scalars())
