@@ -147,7 +147,8 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
             problems["item_id"] = "dua kali dalam satu permintaan / given twice"
         seen.add(item_id)
         for field, message in problems.items():
-            errors.setdefault(f"items.{item_id if result else index}.{field}", []).append(message)
+            key = item_id if item_id in version.worksheet.questions else index
+            errors.setdefault(f"items.{key}.{field}", []).append(message)
         if result is not None and not problems:
             checked.append((item_id, result, entry))
     if errors:
