@@ -155,6 +155,7 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
         raise InvalidInput("Jawaban tidak valid", "Invalid answers", errors=errors)
     rows = answers_of(case.id, (kind,))[kind]
     changed: dict[str, int] = {}
+    touched: dict[str, Answer] = {}
     linked = _add_links(actor, case, checked, now)
     for item_id, result, entry in checked:
         row = rows.get(item_id)
@@ -177,11 +178,9 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
         row.revision += 1
         row.answered_by, row.answered_at = actor.id, now
         changed[item_id] = row.revision
+        touched[item_id] = row
     db.session.flush()
-    for item_id in changed:
-        row = rows.get(item_id) or db.session.execute(select(Answer).where(
-            Answer.case_id == case.id, Answer.kind == kind, Answer.item_id == item_id)
-        ).scalar_one()
+    for row in touched.values():
         db.session.add(AnswerRevision(
             answer_id=row.id, revision=row.revision, answer=row.answer, counts=row.counts,
             note=row.note, needs_revision=row.needs_revision, answered_by=actor.id,

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from workflow.lke.rubric import RubricDataError
+from workflow.lke.rubric import RubricDataError, _list, _mapping
 
 __all__ = [
     "BASE_RUBRIC_ID",
@@ -516,18 +516,6 @@ def _keys(
     if len(set(keys)) != len(keys):
         raise RubricDataError(f"{where}: a count appears twice")
     return keys
-
-
-def _mapping(value: object, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise RubricDataError(f"{where}: expected a mapping")
-    return value
-
-
-def _list(value: object, where: str) -> list[Any]:
-    if not isinstance(value, list):
-        raise RubricDataError(f"{where}: expected a list")
-    return value
 
 
 def _data(name: str) -> bytes:
