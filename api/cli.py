@@ -17,6 +17,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from api import create_app
+from api.cli_rubric import rubric
 from api.demo import load_demo
 from notifications.dispatcher import dispatch_once, run_forever
 from notifications.settings import DeliverySettings
@@ -148,3 +149,6 @@ def scheduler_command() -> None:
     click.echo("scheduler: duty sweep at start, then hourly at minute 5 (Asia/Jakarta)")
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler: stopped")
+
+
+main.add_command(rubric)

@@ -49,6 +49,14 @@ def store(document: Document) -> tuple[RubricVersion, bool]:
     return row, True
 
 
+def load(document: Document) -> tuple[RubricVersion, bool]:
+    """``zi rubric load``: like :func:`store`, but a built-in id keeps its built-in content
+    even before its first use."""
+    if document.id in BUILTIN:
+        get_row(document.id)
+    return store(document)
+
+
 def get_row(rubric_id: str) -> RubricVersion:
     """The stored version ``rubric_id``, storing a built-in one on first use."""
     row = db.session.get(RubricVersion, rubric_id)
