@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -37,17 +36,20 @@ class JsonProvider(DefaultJSONProvider):
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the app; ``config`` (tests) overrides defaults and the environment."""
-    app = Flask(__name__, instance_path=os.environ.get("ZI_INSTANCE_PATH") or
-                str(Path.cwd() / "instance"))
+    """Build the app; ``config`` (tests) overrides the environment, settings validated alike.
+
+    Raises ``settings.ConfigError`` (one line) when a setting is bad."""
+    overrides = dict(config or {})
+    declared = {key: overrides.pop(key) for key in list(overrides)
+                if key in settings.Settings.model_fields}
+    current = settings.load(declared)
+    app = Flask(__name__, instance_path=str(current.instance_path))
     app.json = JsonProvider(app)
     app.url_map.converters["int"] = RowIdConverter
-    app.config.update(settings.DEFAULTS)
-    app.config.update(settings.plain_env())
-    app.config.from_prefixed_env("ZI")
-    app.config["SQLALCHEMY_DATABASE_URI"] = settings.database_url(app.instance_path)
-    app.config.update(config or {})
-    settings.check(app.config)
+    app.config.update(settings.FLASK_CONSTANTS)
+    app.config.update(current.flask_config())
+    app.config.update(overrides)
+    app.extensions["zi_settings"] = current
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 

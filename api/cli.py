@@ -10,14 +10,20 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from importlib.metadata import version
+from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate.cli import db as migrate_group
 from sqlalchemy import func, select
 
 from api import create_app
+from api.cli_config import config_group
 from api.cli_rubric import rubric
+from api.config import ConfigError
+from api.config import load as load_settings
 from api.demo import load_demo
 from notifications.dispatcher import dispatch_once, run_forever
 from notifications.settings import DeliverySettings
@@ -31,11 +37,39 @@ from workflow.permissions import ROLES
 from workflow.scheduler import run_scheduler
 from workflow.sweep import sweep as sweep_at
 
+OPERATOR_DB_COMMANDS = ("upgrade", "current")
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False,
-             add_default_commands=False)
+
+class ZiGroup(FlaskGroup):
+    """Flask's CLI without its developer options (--app, --debug, --env-file): the app is
+    always ours, and the settings (with ``.env``) are read by ``api.config``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(create_app=create_app, add_version_option=False,
+                         add_default_commands=False, load_dotenv=False, **kwargs)
+        self.params = [param for param in self.params
+                       if param.name not in ("app", "debug", "env_file")]
+
+
+@click.group(cls=ZiGroup)
+@click.version_option(version("zi-workflow"), prog_name="zi")
 def main() -> None:
     """ZI Workflow: Zona Integritas designation backend."""
+
+
+def run() -> None:
+    """The ``zi`` entry point: a bad setting is one line on stderr and exit status 2."""
+    for name, command in migrate_group.commands.items():
+        command.hidden = name not in OPERATOR_DB_COMMANDS
+    try:
+        load_settings(warn=False)
+    except ConfigError as err:
+        click.echo(f"zi: {err}", err=True)
+        sys.exit(2)
+    main()
+
+
+main.add_command(config_group)
 
 
 @main.group()

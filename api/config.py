@@ -1,18 +1,39 @@
-"""Every setting, declared once with its default; the environment overrides (``ZI_`` prefix).
+"""Every setting, declared once with its type, default and help (pydantic-settings).
 
-``DATABASE_URL`` selects the database (default: a SQLite file under ``instance/``).
+The environment overrides the defaults under the ``ZI_`` prefix (a ``.env`` file in the
+working directory is read when present); the mail and database settings are also read
+under the plain names operators know (``SMTP_HOST``, ``MAIL_FROM``, ``DATABASE_URL``…), the
+``ZI_`` name winning when both are set. A bad value stops the start with one line naming the
+variable (``ConfigError``); the README's configuration table is generated from here.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import re
 from collections.abc import Mapping
+from decimal import Decimal
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-DEFAULTS: dict[str, Any] = {
+from dotenv import dotenv_values
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger(__name__)
+PREFIX = "ZI_"
+ENV_FILE = ".env"
+MONTH_DAY = re.compile(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])")
+# Shell variables of the README's walk-through (`export ZI_ADMIN_TOKEN=…`, `ZI_CASE`): not
+# settings, and not worth a warning.
+WALKTHROUGH_NAMES = re.compile(r"ZI_(\w+_TOKEN|CASE\w*)")
+
+# Flask and flask-smorest constants: not for operators to change.
+FLASK_CONSTANTS: dict[str, Any] = {
     "API_TITLE": "ZI Workflow",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -21,54 +42,192 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "TOKEN_TTL_DAYS": 365,
-    "PAKTA_COVERAGE_MIN": "0.5",
-    "PROPOSAL_DEADLINE": "05-31",
-    "PROPOSAL_DEADLINES": {},
-    "REVOCATION_BLOCK_YEARS": 2,
-    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
-    # Duties and the sweep (issue 3; DOMAIN.md: Duties of a building unit).
-    "IMPROVEMENT_PLAN_DAYS": 90,
-    "BUDGET_ALLOCATION_DUE": "01-31",
-    "TPI_MONITORING_EVERY_YEARS": 2,
-    "REMINDER_OFFSETS_DAYS": [30, 14, 7, 1],
-    "ESCALATION_AFTER_DAYS": 7,
-    "SCHEDULER_MISFIRE_GRACE_SECONDS": 6 * 3600,
-    # E-mail delivery (issue 3); the SMTP_* and MAIL_FROM names are also read unprefixed.
-    "SMTP_HOST": "localhost",
-    "SMTP_PORT": 25,
-    "SMTP_USER": "",
-    "SMTP_PASSWORD": "",
-    "SMTP_STARTTLS": False,
-    "SMTP_TIMEOUT": 30,
-    "MAIL_FROM": "ZI Workflow <noreply@localhost>",
-    "DIGEST_HOUR": 7,
-    "OUTBOX_BATCH_SIZE": 50,
-    "OUTBOX_LEASE_SECONDS": 300,
-    "OUTBOX_MAX_ATTEMPTS": 10,
-    "OUTBOX_BACKOFF_SECONDS": 60,
-    "OUTBOX_BACKOFF_CAP_SECONDS": 3600,
-    "DISPATCHER_POLL_SECONDS": 10,
 }
-PLAIN_ENV = ("SMTP_HOST", "SMTP_PORT", "SMTP_USER", "SMTP_PASSWORD", "SMTP_STARTTLS",
-             "SMTP_TIMEOUT", "MAIL_FROM")
 
 
-def plain_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The SMTP settings under the names operators know (``SMTP_HOST``…), typed as defaults."""
-    environ = os.environ if environ is None else environ
-    found: dict[str, Any] = {}
-    for key in PLAIN_ENV:
-        if key not in environ:
-            continue
-        raw, default = environ[key], DEFAULTS[key]
-        if isinstance(default, bool):
-            found[key] = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, int):
-            found[key] = int(raw)
-        else:
-            found[key] = raw
-    return found
+class ConfigError(Exception):
+    """A setting the service cannot start with; the message is one line for the operator."""
+
+
+def setting(default: Any, help: str, *, plain: str | None = None, secret: bool = False,
+            shown: str | None = None, **constraints: Any) -> Any:
+    """A field with its help text. ``plain`` is the field's own name, given when it is also read
+    without ``ZI_`` (the ``ZI_`` name winning); ``secret`` masks it in ``zi config show``;
+    ``shown`` is the default as the README states it."""
+    extra: dict[str, Any] = {"secret": secret, "plain": plain is not None, "shown": shown}
+    if plain is not None:
+        constraints["validation_alias"] = AliasChoices(PREFIX + plain, plain)
+    return Field(default, description=help, json_schema_extra=extra, **constraints)
+
+
+class Settings(BaseSettings):
+    """The deployment's settings. Field names are the Flask config keys."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore",
+        populate_by_name=True, validate_default=True, frozen=True)
+
+    # Where things live.
+    DATABASE_URL: str | None = setting(
+        None, "database; `postgresql://user@host/db` uses psycopg 3", plain="DATABASE_URL",
+        secret=True,
+        shown="SQLite file `zi.sqlite` in the instance directory")
+    INSTANCE_PATH: Path = setting(Path("instance"), "instance directory (SQLite file, evidence)",
+                                  shown="`instance` in the working directory")
+    STORAGE_DIR: Path | None = setting(None, "directory of uploaded evidence files",
+                                       shown="`evidence` in the instance directory")
+    PUBLIC_BASE_URL: str = setting("http://127.0.0.1:8000", "base of the links in e-mails")
+    # Operations.
+    LOG_FORMAT: Literal["text", "json"] = setting("text", "access and process log lines")
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting("INFO", "log level")
+    RETRY_AFTER_SECONDS: int = setting(
+        30, "Retry-After sent with a 503 while the database is unavailable", ge=1)
+    SWEEP_RETRY_SECONDS: int = setting(
+        300, "seconds after which a failed duty sweep is tried again", ge=1)
+    SCHEDULER_MISFIRE_GRACE_SECONDS: int = setting(
+        6 * 3600, "how late a missed hourly sweep may still run", ge=1)
+    # Rules of the process.
+    TOKEN_TTL_DAYS: int = setting(365, "lifetime of new API tokens (days)", ge=1)
+    PAKTA_COVERAGE_MIN: Decimal = setting(
+        Decimal("0.5"), "share of staff that must have signed the Pakta Integritas "
+        "(strictly more than)", ge=0, lt=1)
+    PROPOSAL_DEADLINE: str = setting(
+        "05-31", "90/2021: last day (MM-DD, Jakarta) on which TPI may approve a proposal")
+    PROPOSAL_DEADLINES: dict[int, str] = setting(
+        {}, 'per-year overrides, JSON, e.g. `{"2027": "06-15"}`')
+    REVOCATION_BLOCK_YEARS: int = setting(
+        2, "years a unit waits to open a case after a revocation", ge=0)
+    # Duties and the sweep (DOMAIN.md: Duties of a building unit).
+    IMPROVEMENT_PLAN_DAYS: int = setting(
+        90, "days after a return within which the improvement plan is due", ge=1)
+    BUDGET_ALLOCATION_DUE: str = setting("01-31", "due date (MM-DD) of the yearly budget "
+                                         "allocation")
+    TPI_MONITORING_EVERY_YEARS: int = setting(2, "years between TPI monitoring visits", ge=1)
+    REMINDER_OFFSETS_DAYS: list[int] = setting(
+        [30, 14, 7, 1], "days before a due date on which reminders go out (JSON list)")
+    ESCALATION_AFTER_DAYS: int = setting(7, "days overdue before the inspectorate is told", ge=1)
+    # E-mail delivery.
+    SMTP_HOST: str = setting("localhost", "SMTP server", plain="SMTP_HOST")
+    SMTP_PORT: int = setting(25, "SMTP port", plain="SMTP_PORT", ge=1, le=65535)
+    SMTP_USER: str = setting("", "SMTP login (empty: none)", plain="SMTP_USER")
+    SMTP_PASSWORD: str = setting("", "SMTP password", plain="SMTP_PASSWORD", secret=True)
+    SMTP_STARTTLS: bool = setting(False, "STARTTLS before login (`true`/`false`)",
+                                  plain="SMTP_STARTTLS")
+    SMTP_TIMEOUT: int = setting(30, "SMTP timeout (seconds)", plain="SMTP_TIMEOUT", ge=1)
+    MAIL_FROM: str = setting("ZI Workflow <noreply@localhost>", "sender of every e-mail",
+                             plain="MAIL_FROM")
+    DIGEST_HOUR: int = setting(7, "hour (WIB) of the daily digest", ge=0, le=23)
+    OUTBOX_BATCH_SIZE: int = setting(50, "messages sent per dispatcher pass", ge=1)
+    OUTBOX_LEASE_SECONDS: int = setting(
+        300, "how long a dispatcher holds a message it sends (> SMTP_TIMEOUT)", ge=1)
+    OUTBOX_MAX_ATTEMPTS: int = setting(10, "attempts before a message is given up", ge=1)
+    OUTBOX_BACKOFF_SECONDS: int = setting(60, "first retry delay after a temporary failure",
+                                          ge=1)
+    OUTBOX_BACKOFF_CAP_SECONDS: int = setting(3600, "longest retry delay", ge=1)
+    DISPATCHER_POLL_SECONDS: float = setting(10.0, "seconds between dispatcher passes", gt=0)
+
+    @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
+    @classmethod
+    def _month_day(cls, value: str) -> str:
+        if not MONTH_DAY.fullmatch(value):
+            raise ValueError(f"expected a date as MM-DD, got {value!r}")
+        return value
+
+    @field_validator("PROPOSAL_DEADLINES")
+    @classmethod
+    def _month_days(cls, value: dict[int, str]) -> dict[int, str]:
+        for year, month_day in value.items():
+            if not MONTH_DAY.fullmatch(month_day):
+                raise ValueError(f"expected MM-DD for {year}, got {month_day!r}")
+        return value
+
+    @field_validator("REMINDER_OFFSETS_DAYS")
+    @classmethod
+    def _offsets(cls, value: list[int]) -> list[int]:
+        if not value or any(day < 0 for day in value):
+            raise ValueError("expected a non-empty JSON list of days >= 0")
+        return value
+
+    @field_validator("MAIL_FROM")
+    @classmethod
+    def _mail_from(cls, value: str) -> str:
+        if "@" not in parseaddr(value)[1]:
+            raise ValueError("expected an e-mail address, e.g. `ZI <zi@instansi.go.id>`")
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            make_url(normalise_url(value))
+        except Exception as err:
+            raise ValueError("expected a database URL, e.g. postgresql://user@host/db") from err
+        return value
+
+    @model_validator(mode="after")
+    def _lease_outlasts_timeout(self) -> Settings:
+        if self.OUTBOX_LEASE_SECONDS <= self.SMTP_TIMEOUT:
+            raise ValueError(f"ZI_OUTBOX_LEASE_SECONDS ({self.OUTBOX_LEASE_SECONDS}) must "
+                             f"exceed SMTP_TIMEOUT ({self.SMTP_TIMEOUT})")
+        return self
+
+    # Derived values.
+    @property
+    def database_uri(self) -> str:
+        if self.DATABASE_URL:
+            return normalise_url(self.DATABASE_URL)
+        return f"sqlite:///{self.instance_path / 'zi.sqlite'}"
+
+    @property
+    def instance_path(self) -> Path:
+        return self.INSTANCE_PATH.resolve()
+
+    @property
+    def storage_dir(self) -> Path:
+        return (self.STORAGE_DIR or self.instance_path / "evidence").resolve()
+
+    def flask_config(self) -> dict[str, Any]:
+        """The values as Flask config keys, with the derived ones resolved."""
+        config = {name: getattr(self, name) for name in type(self).model_fields}
+        config.update(SQLALCHEMY_DATABASE_URI=self.database_uri,
+                      INSTANCE_PATH=str(self.instance_path), STORAGE_DIR=str(self.storage_dir))
+        return config
+
+    def shown(self) -> list[tuple[str, str]]:
+        """``(variable, value)`` per setting as in effect, secrets masked (``zi config show``)."""
+        lines = []
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if name == "DATABASE_URL":
+                value = make_url(self.database_uri).render_as_string(hide_password=True)
+            elif _extra(field)["secret"] and value:
+                value = "********"
+            elif name == "STORAGE_DIR":
+                value = self.storage_dir
+            elif name == "INSTANCE_PATH":
+                value = self.instance_path
+            lines.append((env_names(name)[-1], _text(value)))
+        return lines
+
+
+def _extra(field: Any) -> dict[str, Any]:
+    return dict(field.json_schema_extra or {})
+
+
+def env_names(name: str) -> list[str]:
+    """The variables a setting is read from, the winning one first."""
+    field = Settings.model_fields[name]
+    return [PREFIX + name, name] if _extra(field)["plain"] else [PREFIX + name]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, default=str)
+    return "" if value is None else str(value)
 
 
 def normalise_url(url: str) -> str:
@@ -76,47 +235,78 @@ def normalise_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
-def database_url(instance_path: str) -> str:
-    default = f"sqlite:///{Path(instance_path) / 'zi.sqlite'}"
-    return normalise_url(os.environ.get("DATABASE_URL") or default)
-
-
-def check(config: dict[str, Any]) -> None:
-    """Refuse a configuration that would only fail later, at the first request that used it."""
+def _one_line(error: ValidationError, environ: Mapping[str, str]) -> str:
+    """Each problem as ``VARIABLE=value: what was expected``, joined on one line."""
     problems = []
-    for month_day in [config["PROPOSAL_DEADLINE"], *config["PROPOSAL_DEADLINES"].values()]:
-        if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", str(month_day)):
-            problems.append(f"proposal deadline {month_day!r} is not MM-DD")
+    for item in error.errors(include_url=False):
+        message = (str(item["msg"]).removeprefix("Value error, ")
+                   .replace("Input should be", "expected"))
+        if not item["loc"]:
+            problems.append(message)
+            continue
+        name = str(item["loc"][0])
+        if name in Settings.model_fields:
+            variable = next((env for env in env_names(name) if env in environ),
+                            env_names(name)[0])
+        else:  # a plain alias (ZI_SMTP_PORT / SMTP_PORT) is reported under its own name
+            variable = name
+        given = item.get("input")
+        shown = "" if isinstance(given, dict) and not given else f"={given!r}"
+        problems.append(f"{variable}{shown}: {message}")
+    return "invalid configuration: " + "; ".join(problems)
+
+
+def load(overrides: Mapping[str, Any] | None = None, *, warn: bool = True) -> Settings:
+    """The settings from the environment and ``.env``, ``overrides`` winning (tests).
+
+    Raises ``ConfigError`` with one line; warns about unknown ``ZI_`` variables."""
+    environ = {**_dotenv(), **os.environ}
     try:
-        coverage = float(config["PAKTA_COVERAGE_MIN"])
-        if not 0 <= coverage < 1:
-            problems.append("PAKTA_COVERAGE_MIN must be in [0, 1)")
-    except (TypeError, ValueError):
-        problems.append("PAKTA_COVERAGE_MIN must be a number")
-    if int(config["TOKEN_TTL_DAYS"]) < 1:
-        problems.append("TOKEN_TTL_DAYS must be at least 1")
-    if "@" not in parseaddr(str(config["MAIL_FROM"]))[1]:
-        problems.append("MAIL_FROM must contain an e-mail address")
-    if not 1 <= int(config["SMTP_PORT"]) <= 65535:
-        problems.append("SMTP_PORT must be a TCP port")
-    if not 0 <= int(config["DIGEST_HOUR"]) <= 23:
-        problems.append("DIGEST_HOUR must be an hour, 0 to 23")
-    for key in ("OUTBOX_BATCH_SIZE", "OUTBOX_LEASE_SECONDS", "OUTBOX_MAX_ATTEMPTS",
-                "OUTBOX_BACKOFF_SECONDS", "SMTP_TIMEOUT"):
-        if int(config[key]) < 1:
-            problems.append(f"{key} must be at least 1")
-    if int(config["OUTBOX_LEASE_SECONDS"]) <= int(config["SMTP_TIMEOUT"]):
-        problems.append("OUTBOX_LEASE_SECONDS must exceed SMTP_TIMEOUT")
-    if not re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])",
-                        str(config["BUDGET_ALLOCATION_DUE"])):
-        problems.append("BUDGET_ALLOCATION_DUE must be MM-DD")
-    offsets = config["REMINDER_OFFSETS_DAYS"]
-    if (not isinstance(offsets, list | tuple) or not offsets
-            or any(not isinstance(day, int) or day < 0 for day in offsets)):
-        problems.append("REMINDER_OFFSETS_DAYS must be a non-empty list of days >= 0")
-    for key in ("IMPROVEMENT_PLAN_DAYS", "TPI_MONITORING_EVERY_YEARS", "ESCALATION_AFTER_DAYS",
-                "SCHEDULER_MISFIRE_GRACE_SECONDS"):
-        if int(config[key]) < 1:
-            problems.append(f"{key} must be at least 1")
-    if problems:
-        raise ValueError("invalid configuration: " + "; ".join(problems))
+        settings = Settings(**dict(overrides or {}))
+    except ValidationError as err:
+        raise ConfigError(_one_line(err, environ)) from None
+    except SettingsError as err:  # a JSON value that does not parse
+        name = re.search(r'field "(\w+)"', str(err))
+        variable = env_names(name[1])[0] if name else "a JSON setting"
+        raise ConfigError(f"invalid configuration: {variable}: expected JSON, e.g. "
+                          f"{_text(Settings.model_fields[name[1]].default) if name else ''}"
+                          ) from None
+    for variable in unknown_variables(environ) if warn else ():
+        log.warning("unknown setting %s ignored (see `zi config show`)", variable)
+    return settings
+
+
+def _dotenv() -> dict[str, str]:
+    if not Path(ENV_FILE).is_file():
+        return {}
+    return {key: value or "" for key, value in dotenv_values(ENV_FILE).items()}
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    known = {PREFIX + name for name in Settings.model_fields}
+    return sorted(key for key in environ
+                  if key.upper().startswith(PREFIX) and key.upper() not in known
+                  and not WALKTHROUGH_NAMES.fullmatch(key.upper()))
+
+
+def markdown_table() -> str:
+    """The README's configuration table, from the declarations above."""
+    rows = ["| variable | type | default | meaning |", "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        extra = _extra(field)
+        names = " or ".join(f"`{env}`" for env in reversed(env_names(name)))
+        default = extra["shown"] or f"`{_text(field.default)}`".replace("``", "(empty)")
+        rows.append(f"| {names} | {_type_name(field.annotation)} | {default} | "
+                    f"{field.description} |")
+    return "\n".join(rows) + "\n"
+
+
+def _type_name(annotation: Any) -> str:
+    text = str(annotation)
+    for raw, shown in (("typing.Literal", "one of"), ("pathlib.Path", "path"),
+                       ("decimal.Decimal", "decimal"), ("dict[int, str]", "JSON object"),
+                       ("list[int]", "JSON list"), ("<class '", ""), ("'>", ""),
+                       ("str", "text"), ("int", "integer"), ("float", "number"),
+                       ("bool", "boolean"), (" | None", "")):
+        text = text.replace(raw, shown)
+    return text.replace("one of[", "one of ").replace("]", "").replace("'", "`")

@@ -14,12 +14,6 @@ DIGEST_TEMPLATE = "daily_digest"
 FAILURE_TEMPLATE = "delivery_failed"
 
 
-def _flag(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
 @dataclass(frozen=True)
 class DeliverySettings:
     smtp_host: str = "localhost"
@@ -46,7 +40,7 @@ class DeliverySettings:
             smtp_port=int(config["SMTP_PORT"]),
             smtp_user=str(config["SMTP_USER"] or ""),
             smtp_password=str(config["SMTP_PASSWORD"] or ""),
-            smtp_starttls=_flag(config["SMTP_STARTTLS"]),
+            smtp_starttls=bool(config["SMTP_STARTTLS"]),
             smtp_timeout=float(config["SMTP_TIMEOUT"]),
             mail_from=str(config["MAIL_FROM"]),
             public_base_url=str(config["PUBLIC_BASE_URL"]),

@@ -52,8 +52,8 @@ def migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": "http://zi.test",
+        "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
     })
-    app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)
     return app
