@@ -8,13 +8,14 @@ shared machine, appends the audit event and writes the notices.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflow import guards
@@ -30,7 +31,7 @@ from workflow.errors import (
     NotFound,
     StaleVersion,
 )
-from workflow.facts import case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
 from workflow.lke import answers as worksheets
 from workflow.lke import sheets
 from workflow.lke.rubric import UnknownRubric, load_rubric
@@ -41,12 +42,13 @@ from workflow.machine import (
     SPECS,
     GuardsRefused,
     InvalidTrigger,
+    TransitionSpec,
     actors,
     fire,
     triggers_from,
     unmet_conditions,
 )
-from workflow.models import Assessment, AuditEvent, Case, Declaration, User
+from workflow.models import Assessment, AuditEvent, Case, Declaration, User, user_unit
 from workflow.notices import TRANSITION_AUDIENCE, audience, enqueue
 from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
@@ -60,11 +62,20 @@ DECLARATION_STATES = ("pencanangan", "pembangunan")
 PROPOSAL_STATES = ("pembangunan", "pengusulan")
 
 
-def _in_transaction(work: Callable[[], T]) -> T:
-    """Run ``work`` and commit; roll back on any error, reporting lost races as 409."""
+def _in_transaction(work: Callable[[], T], keep: bool = False) -> T:
+    """Run ``work`` and commit; roll back on any error, reporting lost races as 409.
+
+    ``keep``: the objects ``work`` wrote stay loaded after the commit (they hold exactly
+    what was committed), so the answer is built without reading them back.
+    """
+    session = db.session()
     try:
         result = work()
-        db.session.commit()
+        session.expire_on_commit = not keep
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
         return result
     except StaleDataError as err:
         db.session.rollback()
@@ -74,14 +85,36 @@ def _in_transaction(work: Callable[[], T]) -> T:
         raise
 
 
+def _lock_query(case_id: int) -> Select[Case]:
+    return (select(Case).where(Case.id == case_id)
+            .options(joinedload(Case.unit), joinedload(Case.declaration))
+            .with_for_update(of=Case).execution_options(populate_existing=True))
+
+
+def _not_found(case_id: int) -> NotFound:
+    return NotFound(f"Kasus {case_id} tidak ditemukan", f"Case {case_id} not found")
+
+
 def _locked_case(case_id: int) -> Case:
-    case = db.session.execute(
-        select(Case).where(Case.id == case_id).with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    """The case row locked for this transaction, with its unit and declaration."""
+    case: Case | None = db.session.execute(_lock_query(case_id)).unique().scalar_one_or_none()
     if case is None:
-        raise NotFound(f"Kasus {case_id} tidak ditemukan", f"Case {case_id} not found")
+        raise _not_found(case_id)
     return case
+
+
+def _locked_for(actor: User, case_id: int) -> tuple[Case, bool]:
+    """As :func:`_locked_case`, and in the same statement the actor's row refreshed and
+    whether they coordinate the case's unit: a transition's reads in one round trip."""
+    coordinates = (select(user_unit.c.user_id)
+                   .where(user_unit.c.user_id == actor.id, user_unit.c.unit_id == Case.unit_id)
+                   .exists())
+    found = db.session.execute(
+        _lock_query(case_id).add_columns(User, coordinates).join(User, User.id == actor.id)
+    ).unique().first()
+    if found is None:
+        raise _not_found(case_id)
+    return found[0], bool(found[2])
 
 
 def get_case(actor: User, case_id: int) -> Case:
@@ -243,12 +276,14 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
     now = now or utcnow()
 
     def work() -> Case:
-        case = _locked_case(case_id)
+        case, coordinates = _locked_for(actor, case_id)
         spec = SPECS[trigger]
-        require_act(actor, case.unit, actors(spec, case.regulation, case.target))
+        require_act(actor, case.unit, actors(spec, case.regulation, case.target),
+                    coordinates=coordinates)
         if case.version != expected_version:
             raise StaleVersion(expected_version, case.version)
-        facts = case_facts(case, now, reason)
+        sheets: dict[str, Sheet] = {}
+        facts = case_facts(case, now, reason, _relied_kinds((spec,)), sheets)
         from_state = case.state
         try:
             fire(case, trigger, facts)
@@ -265,7 +300,7 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
         elif trigger == "revoke":
             case.revoked_at = now
         db.session.flush()  # the version check: a lost race raises StaleDataError here
-        relied, score = _decision_record(case, trigger, spec.relies_on, facts)
+        relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
         event = append_event(case, actor, trigger, from_state, reason, now, score=score)
         db.session.flush()
         if relied is not None:
@@ -281,10 +316,16 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
         }, key=f"audit_event:{event.id}")
         return case
 
-    return _in_transaction(work)
+    return _in_transaction(work, keep=True)
 
 
-def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any
+def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:
+    """The assessments the guards of these transitions read."""
+    return tuple(dict.fromkeys(spec.relies_on for spec in specs if spec.relies_on))
+
+
+def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any,
+                     sheets: Mapping[str, Sheet]
                      ) -> tuple[Assessment | None, dict[str, Any] | None]:
     """What the history keeps of a decision: the figures it relied on (a summary row, or the
     worksheet's evaluation and answer revisions); for a return, the flagged questions; for a
@@ -295,9 +336,9 @@ def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any
         return None, None
     source = facts.assessments.get(relies_on)
     if source is not None and source.source == "worksheet":
-        rows = worksheets.answers_of(case.id, (relies_on,))[relies_on]
+        rows, state = sheets[relies_on]
         version = version_for_case(case)
-        evaluation = worksheets.completeness(version, relies_on, rows, {}).marks.evaluation
+        evaluation = state.marks.evaluation
         score: dict[str, Any] = {
             "kind": relies_on, "source": "worksheet", "rubric_id": version.id,
             "rubric_sha256": version.sha256, "result": evaluation.as_dict(),
@@ -305,7 +346,7 @@ def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any
         if relies_on == "self":
             score["changed_since_return"] = worksheets.changed_since_return(case.id, rows)
         return None, score
-    relied = latest_assessments(case.id).get(relies_on)
+    relied = latest_assessments(case.id, (relies_on,)).get(relies_on)
     return relied, None if relied is None else {
         "assessment_id": relied.id, "kind": relied.kind, "areas": relied.areas,
         "hasil": relied.hasil, "result": relied.result}
@@ -346,7 +387,8 @@ def available_transitions(actor: User, case: Case, now: datetime | None = None
     """The triggers the caller's role could fire from here, each with what is unmet."""
     facts = None
     listed = []
-    for spec in triggers_from(case.state):
+    specs = triggers_from(case.state)
+    for spec in specs:
         if actor.role not in actors(spec, case.regulation, case.target):
             continue
         try:
@@ -356,7 +398,7 @@ def available_transitions(actor: User, case: Case, now: datetime | None = None
                            "unmet": [{"code": err.code, "message": err.message_id,
                                       "message_en": err.message_en}]})
             continue
-        facts = facts or case_facts(case, now or utcnow(), reason="-")
+        facts = facts or case_facts(case, now or utcnow(), "-", _relied_kinds(specs))
         unmet = unmet_conditions(spec, facts)
         listed.append({"trigger": spec.trigger, "allowed": not unmet,
                        "requires_reason": guards.reason_given in spec.guards,

@@ -11,7 +11,14 @@ from sqlalchemy import select
 from workflow.clock import jakarta_date
 from workflow.db import db
 from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
-from workflow.lke.answers import answers_of, completeness, evidence_of
+from workflow.lke.answers import (
+    KINDS,
+    AnswerState,
+    Completeness,
+    answer_states,
+    completeness,
+    evidenced_items,
+)
 from workflow.lke.rubric import load_rubric
 from workflow.lke.scoring import evaluate
 from workflow.lke.versions import version_for_case
@@ -27,10 +34,11 @@ def holds_wbk(unit_id: int) -> bool:
     ).first() is not None
 
 
-def latest_assessments(case_id: int) -> dict[str, Assessment]:
+def latest_assessments(case_id: int, kinds: Iterable[str] = KINDS) -> dict[str, Assessment]:
     """The newest assessment of each kind (older ones are kept for the record)."""
     rows = db.session.execute(
-        select(Assessment).where(Assessment.case_id == case_id).order_by(Assessment.id)
+        select(Assessment).where(Assessment.case_id == case_id,
+                                 Assessment.kind.in_(list(kinds))).order_by(Assessment.id)
     ).scalars()
     return {row.kind: row for row in rows}
 
@@ -59,20 +67,31 @@ def assessment_facts(row: Assessment) -> AssessmentFacts:
     )
 
 
-def worksheet_facts(case: Case) -> dict[str, AssessmentFacts]:
-    """Each kind's assessment as guards see it: its worksheet where it has answers (or, for
-    TPN, a final summary), else its summary row; kinds with neither are absent."""
-    summaries = latest_assessments(case.id)
-    rows = answers_of(case.id)
+Sheet = tuple[Mapping[str, AnswerState], Completeness]
+
+
+def worksheet_facts(case: Case, kinds: Iterable[str] = KINDS,
+                    sheets: dict[str, Sheet] | None = None) -> dict[str, AssessmentFacts]:
+    """Each asked kind's assessment as guards see it: its worksheet where it has answers (or,
+    for TPN, a final summary: the summary form is TPN's only), else its summary row; kinds
+    with neither are absent. ``sheets`` receives each worksheet read, for the decision record.
+    """
+    kinds = tuple(kinds)
+    if not kinds:
+        return {}
+    summaries = latest_assessments(case.id, ("tpn",)) if "tpn" in kinds else {}
+    rows = answer_states(case.id, kinds)
     version = version_for_case(case) if any(rows.values()) else None
-    evidence = evidence_of(case.id) if rows["self"] else {}
+    evidenced = evidenced_items(case.id) if rows.get("self") else set()
     found: dict[str, AssessmentFacts] = {}
     for kind, answers in rows.items():
         summary = summaries.get(kind)
         if summary is not None and (not answers or (kind == "tpn" and summary.final)):
             found[kind] = assessment_facts(summary)
         elif answers and version is not None:
-            state = completeness(version, kind, answers, evidence)
+            state = completeness(version, kind, answers, evidenced)
+            if sheets is not None:
+                sheets[kind] = (answers, state)
             found[kind] = AssessmentFacts(
                 final=True, source="worksheet", unanswered=state.unanswered,
                 without_evidence=state.without_evidence, flagged=state.flagged,
@@ -81,7 +100,11 @@ def worksheet_facts(case: Case) -> dict[str, AssessmentFacts]:
     return found
 
 
-def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFacts:
+def case_facts(case: Case, now: datetime, reason: str | None = None,
+               kinds: Iterable[str] = KINDS, sheets: dict[str, Sheet] | None = None
+               ) -> CaseFacts:
+    """The facts for the guards of a decision; ``kinds``: the assessments it relies on
+    (reading only those keeps a transition to a few statements)."""
     policy = current_policy()
     today = jakarta_date(now)
     unit, decl = case.unit, case.declaration
@@ -90,11 +113,12 @@ def case_facts(case: Case, now: datetime, reason: str | None = None) -> CaseFact
         target=case.target,
         today=today,
         unit=UnitFacts(unit.eselon, unit.strategic_service, unit.rb_implemented,
-                       unit.large_resources, holds_wbk(unit.id)),
+                       unit.large_resources,
+                       case.target == "WBBM" and holds_wbk(unit.id)),
         declaration=None if decl is None else DeclarationFacts(
             decl.staff_total, decl.pakta_signed, decl.head_signed,
             decl.commitment_statement, tuple(decl.team)),
-        assessments=worksheet_facts(case),
+        assessments=worksheet_facts(case, kinds, sheets),
         building_since=case.building_since,
         proposal=case.proposal,
         proposal_deadline=current_duty_policy().proposal_deadline(today.year),

@@ -12,10 +12,10 @@ decider last saw.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -62,7 +62,40 @@ def answers_of(case_id: int, kinds: Iterable[str] = KINDS) -> dict[str, dict[str
     return found
 
 
-def entered(rows: Mapping[str, Answer]) -> dict[str, Entered]:
+class AnswerState(Protocol):
+    """What marking and the guards read of an answer: an ORM row or a plain result row."""
+
+    @property
+    def answer(self) -> str | None: ...
+    @property
+    def counts(self) -> dict[str, int] | None: ...
+    @property
+    def needs_revision(self) -> bool: ...
+    @property
+    def revision(self) -> int: ...
+
+
+def answer_states(case_id: int, kinds: Iterable[str]) -> dict[str, dict[str, AnswerState]]:
+    """kind -> item id -> the fields a guard reads, as plain rows (no ORM objects to build:
+    a transition's guard reads a whole worksheet, issue 11)."""
+    found: dict[str, dict[str, AnswerState]] = {kind: {} for kind in kinds}
+    if not found:
+        return found
+    for row in db.session.execute(select(
+            Answer.kind, Answer.item_id, Answer.answer, Answer.counts, Answer.needs_revision,
+            Answer.revision).where(Answer.case_id == case_id, Answer.kind.in_(list(found)))):
+        found[row.kind][row.item_id] = row
+    return found
+
+
+def evidenced_items(case_id: int) -> set[str]:
+    """The unit's questions that have current evidence (neither replaced nor deleted)."""
+    return set(db.session.execute(select(Evidence.item_id).distinct().where(
+        Evidence.case_id == case_id, Evidence.replaced_by.is_(None),
+        Evidence.deleted_at.is_(None))).scalars())
+
+
+def entered(rows: Mapping[str, AnswerState]) -> dict[str, Entered]:
     return {item_id: Entered(row.answer, row.counts) for item_id, row in rows.items()}
 
 
@@ -86,13 +119,14 @@ class Completeness:
     flagged: tuple[str, ...]
 
 
-def completeness(version: Version, kind: str, rows: Mapping[str, Answer],
-                 evidence: Mapping[str, Sequence[Evidence]]) -> Completeness:
+def completeness(version: Version, kind: str, rows: Mapping[str, AnswerState],
+                 evidenced: Container[str]) -> Completeness:
+    """``evidenced``: the item ids with current evidence (only the unit's sheet needs it)."""
     marks = mark(version.rubric, version.worksheet, entered(rows))
     without: tuple[str, ...] = ()
     if kind == "self":
         without = tuple(q.id for q in version.worksheet.questions.values()
-                        if q.evidence_required and not evidence.get(q.id))
+                        if q.evidence_required and q.id not in evidenced)
     flagged = tuple(item for item, row in rows.items() if row.needs_revision)
     return Completeness(marks, marks.unanswered, without, flagged)
 
@@ -229,7 +263,8 @@ def return_record(case: Case, trigger: str) -> dict[str, Any]:
             "self_revisions": {item: row.revision for item, row in rows["self"].items()}}
 
 
-def changed_since_return(case_id: int, rows: Mapping[str, Answer]) -> list[str] | None:
+def changed_since_return(case_id: int, rows: Mapping[str, AnswerState]
+                         ) -> list[str] | None:
     """The unit's questions whose answers changed since the last return (None: no return)."""
     event = last_return(case_id)
     if event is None or not event.score:

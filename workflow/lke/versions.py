@@ -8,6 +8,8 @@ scored the same way for ever.
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -78,10 +80,22 @@ def list_versions() -> list[RubricVersion]:
     return list(db.session.execute(select(RubricVersion).order_by(RubricVersion.id)).scalars())
 
 
+# A stored version never changes content, so once compiled it is known by (id, hash) for the
+# life of the process: a case that pinned it needs no read of the rubric row (issue 11).
+_PINNED: dict[tuple[str, str], Version] = {}
+_PINNED_LOCK = threading.Lock()
+
+
 def version_for_case(case: Case) -> Version:
     """The version the case pinned when it was opened (older cases pin on first use)."""
     rubric_id = case.rubric_id or case.regulation
+    if case.rubric_sha256 is not None:
+        known = _PINNED.get((rubric_id, case.rubric_sha256))
+        if known is not None:
+            return known
     version = get_version(rubric_id)
+    with _PINNED_LOCK:
+        _PINNED.setdefault((version.id, version.sha256), version)
     if case.rubric_sha256 is None:
         case.rubric_id, case.rubric_sha256 = rubric_id, version.sha256
     elif case.rubric_sha256 != version.sha256:

@@ -1,0 +1,35 @@
+"""Run the benchmarks: ``python -m bench.run [--quick] [--only NAME…]``.
+
+Each module measures the service beside its baseline on a throwaway PostgreSQL database
+(``BENCH_DATABASE_URL`` names the server) and returns :class:`bench.harness.Result` rows;
+this prints them as a table and as ``bench NAME value=V goal=G better=…`` lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from bench.harness import FULL, QUICK, Result, report, throwaway_database
+
+MODULES = ("transitions",)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI: < 2 minutes)")
+    parser.add_argument("--only", nargs="*", choices=MODULES, default=list(MODULES))
+    args = parser.parse_args(argv)
+    size = QUICK if args.quick else FULL
+    results: list[Result] = []
+    for name in args.only:
+        module = importlib.import_module(f"bench.{name}")
+        with throwaway_database(name) as url:
+            results += module.run(url, size)
+    report(results, size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
