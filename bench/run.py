@@ -13,7 +13,7 @@ import sys
 
 from bench.harness import FULL, QUICK, Result, report, throwaway_database
 
-MODULES = ("transitions",)
+MODULES = ("transitions", "http_transitions")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ shared machine, appends the audit event and writes the notices.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -49,7 +50,7 @@ from workflow.machine import (
     unmet_conditions,
 )
 from workflow.models import Assessment, AuditEvent, Case, Declaration, User, user_unit
-from workflow.notices import TRANSITION_AUDIENCE, audience, enqueue
+from workflow.notices import TRANSITION_AUDIENCE, notify
 from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
 
@@ -271,11 +272,25 @@ def put_proposal(actor: User, case_id: int, data: Mapping[str, Any], expected_ve
     return _in_transaction(work)
 
 
+@dataclass(frozen=True)
+class Transitioned:
+    """A fired transition: the case as committed, and what the actor could do next (built in
+    the same transaction, from what it already holds)."""
+
+    case: Case
+    available: list[dict[str, Any]]
+
+
 def fire_transition(actor: User, case_id: int, trigger: str, expected_version: int,
                     reason: str | None = None, now: datetime | None = None) -> Case:
+    return transition(actor, case_id, trigger, expected_version, reason, now).case
+
+
+def transition(actor: User, case_id: int, trigger: str, expected_version: int,
+               reason: str | None = None, now: datetime | None = None) -> Transitioned:
     now = now or utcnow()
 
-    def work() -> Case:
+    def work() -> Transitioned:
         case, coordinates = _locked_for(actor, case_id)
         spec = SPECS[trigger]
         require_act(actor, case.unit, actors(spec, case.regulation, case.target),
@@ -305,16 +320,14 @@ def fire_transition(actor: User, case_id: int, trigger: str, expected_version: i
         db.session.flush()
         if relied is not None:
             relied.decided_event_id = event.id
-        recipients = [user for user in audience(case.unit, TRANSITION_AUDIENCE[trigger])
-                      if user.id != actor.id]
-        enqueue(recipients, "transition_notice", {
+        notify(case.unit, TRANSITION_AUDIENCE[trigger], "transition_notice", {
             "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
             "target": case.target, "trigger": trigger, "from_state": from_state,
             "to_state": case.state, "reason": reason, "actor_email": actor.email,
             "occurred_at": now.isoformat(),
             "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
-        }, key=f"audit_event:{event.id}")
-        return case
+        }, key=f"audit_event:{event.id}", now=now, exclude_user_id=actor.id)
+        return Transitioned(case, available_transitions(actor, case, now, coordinates))
 
     return _in_transaction(work, keep=True)
 
@@ -382,17 +395,18 @@ def side_by_side(actor: User, case_id: int) -> dict[str, Any]:
     return sheets.side_by_side(get_case(actor, case_id))
 
 
-def available_transitions(actor: User, case: Case, now: datetime | None = None
-                          ) -> list[dict[str, Any]]:
-    """The triggers the caller's role could fire from here, each with what is unmet."""
+def available_transitions(actor: User, case: Case, now: datetime | None = None,
+                          coordinates: bool | None = None) -> list[dict[str, Any]]:
+    """The triggers the caller's role could fire from here, each with what is unmet; the
+    facts are read once, for just the assessments those triggers rely on."""
     facts = None
     listed = []
-    specs = triggers_from(case.state)
+    specs = [spec for spec in triggers_from(case.state)
+             if actor.role in actors(spec, case.regulation, case.target)]
     for spec in specs:
-        if actor.role not in actors(spec, case.regulation, case.target):
-            continue
         try:
-            require_act(actor, case.unit, actors(spec, case.regulation, case.target))
+            require_act(actor, case.unit, actors(spec, case.regulation, case.target),
+                        coordinates=coordinates)
         except Forbidden as err:
             listed.append({"trigger": spec.trigger, "allowed": False, "requires_reason": False,
                            "unmet": [{"code": err.code, "message": err.message_id,

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from workflow.clock import as_utc, utcnow
+from workflow.clock import utcnow
 from workflow.db import db
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.models import ApiToken, Instansi, Unit, User, user_unit
@@ -34,13 +34,13 @@ def issue_token(user: User, ttl_days: int, now: datetime | None = None) -> str:
 
 
 def authenticate(token: str, now: datetime | None = None) -> User | None:
-    """The active user owning an unexpired token, or None."""
-    row = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(token))
+    """The active user owning an unexpired token, or None (one indexed lookup)."""
+    user: User | None = db.session.execute(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(token),
+               ApiToken.expires_at > (now or utcnow()), User.active.is_(True))
     ).scalar_one_or_none()
-    if row is None or as_utc(row.expires_at) <= (now or utcnow()) or not row.user.active:
-        return None
-    return row.user
+    return user
 
 
 def _commit_unique(message_id: str, message_en: str, code: str) -> None:

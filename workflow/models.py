@@ -79,6 +79,9 @@ class User(Model):
     """A person with one role; ``units`` are the units they coordinate, ``instansi`` their scope."""
 
     __tablename__ = "app_user"
+    # "the inspectorate of an instansi", "every TPN reviewer": who is told of a transition,
+    # found by index whatever the number of coordinators (issue 11).
+    __table_args__ = (Index("ix_app_user_role_instansi", "role", "instansi_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")

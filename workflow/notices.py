@@ -7,9 +7,10 @@ recipients, the template and its context, and a key that makes a second write im
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import Select, String, cast, insert, literal, select, union_all
 
 from workflow.db import db
 from workflow.models import OutboxMessage, Unit, User, user_unit
@@ -28,22 +29,54 @@ TRANSITION_AUDIENCE: dict[str, tuple[str, ...]] = {
 }
 
 
+def _audience_query(unit: Unit, roles: Iterable[str]) -> Select[User] | None:
+    """Active users of the given roles concerned by a unit; every part is an index lookup
+    (a user has one role, so the parts never overlap)."""
+    wanted = set(roles)
+    active = User.active.is_(True)
+    parts: list[Select[User]] = []
+    if "coordinator" in wanted:
+        parts.append(select(User).join(user_unit, user_unit.c.user_id == User.id)
+                     .where(user_unit.c.unit_id == unit.id, User.role == "coordinator", active))
+    if "inspectorate" in wanted:
+        parts.append(select(User).where(User.role == "inspectorate",
+                                        User.instansi_id == unit.instansi_id, active))
+    if "tpn" in wanted:
+        parts.append(select(User).where(User.role == "tpn", active))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union_all(*parts)  # type: ignore[return-value]
+
+
 def audience(unit: Unit, roles: Iterable[str]) -> list[User]:
     """Active users of the given roles concerned by a unit, in one query."""
-    wanted = set(roles)
-    clauses: list[ColumnElement[bool]] = []
-    if "coordinator" in wanted:
-        clauses.append((User.role == "coordinator")
-                       & User.id.in_(select(user_unit.c.user_id)
-                                     .where(user_unit.c.unit_id == unit.id)))
-    if "inspectorate" in wanted:
-        clauses.append((User.role == "inspectorate") & (User.instansi_id == unit.instansi_id))
-    if "tpn" in wanted:
-        clauses.append(User.role == "tpn")
-    if not clauses:
+    query = _audience_query(unit, roles)
+    if query is None:
         return []
-    query = select(User).where(User.active.is_(True), or_(*clauses)).order_by(User.id)
-    return list(db.session.execute(query).scalars())
+    users: list[User] = list(db.session.execute(select(User).from_statement(query)).scalars())
+    return sorted(users, key=lambda user: user.id)
+
+
+def notify(unit: Unit, roles: Iterable[str], template: str, context: dict[str, Any], key: str,
+           now: datetime, exclude_user_id: int | None = None) -> None:
+    """:func:`enqueue` to the :func:`audience`, in one ``INSERT … SELECT``: no user row is
+    brought into Python on a transition (issue 11)."""
+    query = _audience_query(unit, roles)
+    if query is None:
+        return
+    users = query.subquery()
+    table = OutboxMessage.__table__
+    chosen = select(
+        literal(f"{key}:user:", String) + cast(users.c.id, String),
+        users.c.id, users.c.email, users.c.language, literal(template, String),
+        literal(context, table.c.context.type), literal("pending", String), literal(0),
+        literal(now, table.c.next_attempt_at.type), literal(now, table.c.created_at.type),
+    ).order_by(users.c.id)
+    if exclude_user_id is not None:
+        chosen = chosen.where(users.c.id != exclude_user_id)
+    db.session.execute(insert(OutboxMessage).from_select(
+        ["idempotency_key", "recipient_user_id", "recipient_email", "language", "template",
+         "context", "status", "attempts", "next_attempt_at", "created_at"], chosen))
 
 
 def enqueue(users: Iterable[User], template: str, context: dict[str, Any], key: str) -> None:

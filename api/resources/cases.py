@@ -25,13 +25,15 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="Designation cases: declaration, assessments, transitions, history")
 
 
-def case_body(user: User, case: Case) -> dict[str, Any]:
+def case_body(user: User, case: Case, available: list[dict[str, Any]] | None = None
+              ) -> dict[str, Any]:
     return {
         "id": case.id, "unit_id": case.unit_id, "target": case.target, "year": case.year,
         "regulation": case.regulation, "state": case.state, "version": case.version,
         "rubric_id": case.rubric_id,
         "building_since": case.building_since,
-        "available_transitions": cases.available_transitions(user, case),
+        "available_transitions": (cases.available_transitions(user, case)
+                                  if available is None else available),
     }
 
 
@@ -99,9 +101,9 @@ class CaseTransitions(MethodView):
     def post(self, data: dict[str, Any], case_id: int) -> Any:
         """Fire a trigger on the case"""
         user = current_user()
-        case = cases.fire_transition(user, case_id, data["trigger"], data["expected_version"],
-                                     data.get("reason"))
-        return case_body(user, case)
+        done = cases.transition(user, case_id, data["trigger"], data["expected_version"],
+                                data.get("reason"))
+        return case_body(user, done.case, done.available)
 
 
 @blp.route("/<int:case_id>/history")
