@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from api import auth, errors
+from api import auth, errors, evidence_files, portalrb
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
@@ -60,7 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "security": [{"bearerAuth": []}]})
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    api.register_blueprint(portalrb.blp)
+    app.register_blueprint(evidence_files.blp)
     errors.register(app)
+    portalrb.init_app(app)
     app.before_request(auth.load_user)
 
     @app.get("/healthz")

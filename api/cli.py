@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from api import create_app
 from api.cli_config import config_group
+from api.cli_portalrb import integration_token, portalrb
 from api.cli_rubric import rubric
 from api.config import ConfigError
 from api.config import load as load_settings
@@ -70,6 +71,8 @@ def run() -> None:
 
 
 main.add_command(config_group)
+main.add_command(integration_token)
+main.add_command(portalrb)
 
 
 @main.group()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
+from limits import parse_many
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
@@ -125,6 +126,20 @@ class Settings(BaseSettings):
                                           ge=1)
     OUTBOX_BACKOFF_CAP_SECONDS: int = setting(3600, "longest retry delay", ge=1)
     DISPATCHER_POLL_SECONDS: float = setting(10.0, "seconds between dispatcher passes", gt=0)
+    # PortalRB's pull API (issue 7).
+    INTEGRATION_TOKEN_TTL_DAYS: int = setting(
+        365, "lifetime of new PortalRB integration tokens (days)", ge=1)
+    PORTALRB_RATE_LIMIT: str = setting(
+        "120 per minute", "requests each integration token may make, e.g. `120 per minute`")
+    RATELIMIT_STORAGE_URI: str = setting(
+        "memory://", "rate-limit counters: `memory://` counts per process; several server "
+        "processes share `redis://host:6379`")
+    SIGNED_LINK_KEY: str = setting(
+        "", "key of the signed evidence links", secret=True,
+        shown="a random key kept in `signed_link.key` in the instance directory")
+    SIGNED_LINK_DAYS: int = setting(30, "days a signed evidence link stays valid", ge=1)
+    PORTALRB_MAX_LINKED_FILE_MB: int = setting(
+        50, "evidence files larger than this (MB) are described to PortalRB, not linked", ge=1)
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod
@@ -146,6 +161,15 @@ class Settings(BaseSettings):
     def _offsets(cls, value: list[int]) -> list[int]:
         if not value or any(day < 0 for day in value):
             raise ValueError("expected a non-empty JSON list of days >= 0")
+        return value
+
+    @field_validator("PORTALRB_RATE_LIMIT")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as err:
+            raise ValueError("expected a limit such as `120 per minute`") from err
         return value
 
     @field_validator("MAIL_FROM")

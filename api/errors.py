@@ -10,6 +10,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from api import portalrb
 from api.schemas import ErrorSchema
 from workflow.errors import (
     Conflict,
@@ -62,22 +63,35 @@ def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict
     return body, status, dict(data.get("headers") or {})
 
 
+def any_http_error(error: HTTPException) -> Any:
+    """PortalRB's error format under its prefix, ours everywhere else."""
+    if portalrb.applies():
+        return portalrb.http_error(error)
+    return http_error_response(error)
+
+
 class ZiApi(Api):
     """flask-smorest's Api with our error body for every HTTP error."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
-        return http_error_response(error)
+        return any_http_error(error)
 
 
 def register(app: Flask) -> None:
-    app.register_error_handler(DomainError, domain_error_response)
+    @app.errorhandler(DomainError)
+    def domain(error: DomainError) -> Any:
+        if portalrb.applies():
+            return portalrb.domain_error(error)
+        return domain_error_response(error)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
         if isinstance(error, HTTPException):
-            return http_error_response(error)
+            return any_http_error(error)
         log.exception("unhandled error")
+        if portalrb.applies():
+            return portalrb.error_response(500)
         return ({"code": "internal_error", "message": "Terjadi kesalahan pada server",
                  "message_en": "Internal server error"}, 500)

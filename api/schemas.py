@@ -69,10 +69,19 @@ class UnitIn(Schema):
     strategic_service = fields.Boolean(required=True)
     rb_implemented = fields.Boolean(required=True)
     large_resources = fields.Boolean(required=True)
+    afirmasi = fields.Boolean(load_default=False, metadata={
+        "description": "an affirmative-action unit (admin): proposed to PortalRB as WBK-AFIRMASI"})
 
 
 class UnitOut(UnitIn):
     id = fields.Integer()
+
+
+class UnitPatch(Schema):
+    """An admin's change to a unit; only the fields given change."""
+
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    afirmasi = fields.Boolean()
 
 
 class UnitQuery(Schema):
@@ -116,6 +125,11 @@ class CaseOut(Schema):
     rubric_id = fields.String()
     building_since = fields.Date(allow_none=True)
     available_transitions = fields.List(fields.Nested(AvailableTransitionOut))
+    portalrb_last_fetched_at = JakartaDateTime(allow_none=True, metadata={
+        "description": "when PortalRB last fetched the case's answers (null: never)"})
+    portalrb_changed_since_fetch = fields.Boolean(metadata={
+        "description": "what PortalRB would get now differs from what it fetched: press "
+                       "Refetch there"})
 
 
 class DeclarationIn(Schema):
@@ -209,6 +223,31 @@ class AuditEventOut(Schema):
     occurred_at = JakartaDateTime()
     prev_hash = fields.String()
     hash = fields.String()
+
+
+class ReadinessQuery(Schema):
+    tahun = fields.Integer(validate=validate.Range(min=2000, max=2100), metadata={
+        "description": "evaluation year; default: the current year in Asia/Jakarta"})
+
+
+class ReadinessCaseOut(Schema):
+    case_id = fields.Integer()
+    unit_id = fields.Integer()
+    unit_code = fields.String(metadata={"description": "PortalRB's unit id"})
+    unit_name = fields.String()
+    target = fields.String()
+    kategori = fields.String()
+    state = fields.String()
+    regulation = fields.String()
+    visible = fields.Boolean(metadata={"description": "PortalRB lists it and can fetch it"})
+    ready = fields.Boolean(metadata={"description": "visible, and nothing left to fix"})
+    problems = fields.List(fields.Nested(UnmetOut))
+
+
+class ReadinessOut(Schema):
+    instansi_id = fields.Integer()
+    tahun = fields.Integer()
+    cases = fields.List(fields.Nested(ReadinessCaseOut))
 
 
 class DiagramQuery(Schema):

@@ -34,7 +34,7 @@ from workflow.errors import (
 )
 from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
 from workflow.lke import answers as worksheets
-from workflow.lke import sheets
+from workflow.lke import portalrb_feed, sheets
 from workflow.lke.rubric import UnknownRubric, load_rubric
 from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
 from workflow.lke.versions import pin, version_for_case
@@ -327,6 +327,7 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             "occurred_at": now.isoformat(),
             "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
         }, key=f"audit_event:{event.id}", now=now, exclude_user_id=actor.id)
+        portalrb_feed.note_change(case, "state", now)
         return Transitioned(case, available_transitions(actor, case, now, coordinates))
 
     return _in_transaction(work, keep=True)
@@ -374,6 +375,7 @@ def put_answers(actor: User, case_id: int, kind: str, entries: list[dict[str, An
         case = _locked_case(case_id)
         worksheets.put_answers(actor, case, kind, entries, expected_version, now)
         db.session.flush()
+        portalrb_feed.note_change(case, "answers", now)
         return case
 
     return _in_transaction(work)

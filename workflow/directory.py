@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from workflow.clock import utcnow
 from workflow.db import db
 from workflow.errors import Conflict, InvalidInput, NotFound
+from workflow.lke import portalrb_feed
 from workflow.models import ApiToken, Instansi, Unit, User, user_unit
 from workflow.permissions import ROLES, require_role, require_view
 
@@ -130,6 +131,23 @@ def create_unit(actor: User, **fields: Any) -> Unit:
     db.session.add(unit)
     _commit_unique(f"Kode unit {fields['code']} sudah dipakai di instansi ini",
                    f"Unit code {fields['code']} is already used in this instansi", "unit_exists")
+    return unit
+
+
+def update_unit(actor: User, unit_id: int, changes: dict[str, Any],
+                now: datetime | None = None) -> Unit:
+    """An admin renames a unit or sets its afirmasi flag; if PortalRB fetched one of its
+    proposals, the inspectorate is told in the same transaction."""
+    require_role(actor, ("admin",))
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"Unit {unit_id} tidak ditemukan", f"Unit {unit_id} not found")
+    for key in ("name", "afirmasi"):
+        if key in changes:
+            setattr(unit, key, changes[key])
+    db.session.flush()
+    portalrb_feed.note_unit_change(unit, now or utcnow())
+    db.session.commit()
     return unit
 
 

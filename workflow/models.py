@@ -61,6 +61,8 @@ class Unit(Model):
     rb_implemented: Mapped[bool] = mapped_column(Boolean, default=False)
     large_resources: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # PortalRB (issue 7): an affirmative-action unit, set by an admin; proposed as WBK-AFIRMASI.
+    afirmasi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
     instansi: Mapped[Instansi] = relationship(back_populates="units")
 
@@ -111,6 +113,24 @@ class ApiToken(Model):
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class IntegrationToken(Model):
+    """A token PortalRB uses for one instansi (issue 7): stored as its SHA-256, shown once.
+
+    Accepted only under ``/api/portalrb``; a user's :class:`ApiToken` is not accepted there.
+    """
+
+    __tablename__ = "integration_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    instansi: Mapped[Instansi] = relationship()
 
 
 class Case(Model):
@@ -270,6 +290,25 @@ class Evidence(Model):
     replaced_by: Mapped[int | None] = mapped_column(ForeignKey("lke_evidence.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+
+class PortalrbFetch(Model):
+    """PortalRB's last fetch of a case's answers: when, with which token, what it got.
+
+    ``content_sha256`` hashes what was served with evidence files named by content rather
+    than by their (time-stamped) signed links, so it can be recomputed to see whether the
+    proposal changed since; ``notified_at``: the inspectorate was told it did. A row of its
+    own, so a fetch never bumps the case's version under a user's feet.
+    """
+
+    __tablename__ = "portalrb_fetch"
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("integration_token.id"), index=True)
+    tahun: Mapped[int] = mapped_column(Integer)
+    fetched_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    notified_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class AuditEvent(Model):

@@ -19,6 +19,7 @@ from api.schemas import (
 )
 from workflow import cases
 from workflow.facts import missing_fields
+from workflow.lke import portalrb_feed
 from workflow.models import Case, User
 
 blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
@@ -27,6 +28,7 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
 
 def case_body(user: User, case: Case, available: list[dict[str, Any]] | None = None
               ) -> dict[str, Any]:
+    fetch = portalrb_feed.fetch_state(case)
     return {
         "id": case.id, "unit_id": case.unit_id, "target": case.target, "year": case.year,
         "regulation": case.regulation, "state": case.state, "version": case.version,
@@ -34,6 +36,8 @@ def case_body(user: User, case: Case, available: list[dict[str, Any]] | None = N
         "building_since": case.building_since,
         "available_transitions": (cases.available_transitions(user, case)
                                   if available is None else available),
+        "portalrb_last_fetched_at": fetch.last_fetched_at,
+        "portalrb_changed_since_fetch": fetch.changed_since_fetch,
     }
 
 

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 
 from api.auth import current_user
 from api.jsonbody import Blueprint
-from api.schemas import ErrorSchema, InstansiIn, InstansiOut
+from api.schemas import ErrorSchema, InstansiIn, InstansiOut, ReadinessOut, ReadinessQuery
 from workflow import directory
+from workflow.clock import JAKARTA, utcnow
+from workflow.lke import portalrb_feed
 
 blp = Blueprint("instansi", __name__, url_prefix="/api/v1/instansi",
                 description="Ministries, agencies and regional governments (K/L/Pemda)")
@@ -36,3 +39,23 @@ class InstansiItem(MethodView):
     def get(self, instansi_id: int) -> Any:
         """Show one instansi"""
         return directory.get_instansi(current_user(), instansi_id)
+
+
+@blp.route("/<int:instansi_id>/proposal-readiness")
+class ProposalReadiness(MethodView):
+    @blp.arguments(ReadinessQuery, location="query")
+    @blp.response(200, ReadinessOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, query: dict[str, Any], instansi_id: int) -> Any:
+        """Each case of the year: would PortalRB see it, and if not, why (admin, inspectorate)"""
+        tahun = query.get("tahun") or utcnow().astimezone(JAKARTA).year
+        limit = int(current_app.config["PORTALRB_MAX_LINKED_FILE_MB"]) * 2**20
+        report = portalrb_feed.proposal_readiness(current_user(), instansi_id, tahun, limit)
+        return {"instansi_id": instansi_id, "tahun": tahun, "cases": [{
+            "case_id": entry.case.id, "unit_id": entry.case.unit_id,
+            "unit_code": entry.case.unit.code, "unit_name": entry.case.unit.name,
+            "target": entry.case.target, "kategori": entry.kategori, "state": entry.case.state,
+            "regulation": entry.case.regulation, "visible": entry.visible,
+            "ready": entry.ready, "problems": [p.as_dict() for p in entry.problems],
+        } for entry in report]}

@@ -7,7 +7,7 @@ from flask.views import MethodView
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.resources.cases import case_body
-from api.schemas import CaseIn, CaseOut, ErrorSchema, UnitIn, UnitOut, UnitQuery
+from api.schemas import CaseIn, CaseOut, ErrorSchema, UnitIn, UnitOut, UnitPatch, UnitQuery
 from workflow import cases, directory
 
 blp = Blueprint("units", __name__, url_prefix="/api/v1/units",
@@ -39,6 +39,14 @@ class UnitItem(MethodView):
     def get(self, unit_id: int) -> Any:
         """Show one unit"""
         return directory.get_unit(current_user(), unit_id)
+
+    @blp.arguments(UnitPatch)
+    @blp.response(200, UnitOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def patch(self, data: dict[str, Any], unit_id: int) -> Any:
+        """Change a unit's name or afirmasi flag (admin); PortalRB sees it at its next sync"""
+        return directory.update_unit(current_user(), unit_id, data)
 
 
 @blp.route("/<int:unit_id>/cases")

@@ -25,6 +25,10 @@ CONTEXTS = {
     "delivery_failed": {"failed_message_id": 3, "failed_template": "duty_reminder",
                         "failed_recipient": "x@uji.go.id", "attempts": 1, "smtp_code": 550,
                         "detail": "<no such user>", "failed_at": "2026-11-24T01:00:00+00:00"},
+    "portalrb_changed": {"case_id": 5, "unit_code": "U1", "unit_name": "Unit <b>U1</b>",
+                         "target": "WBK", "tahun": 2026, "state": "pembangunan",
+                         "change": "state", "fetched_at": "2026-06-15T02:00:00+00:00",
+                         "changed_at": "2026-06-16T02:00:00+00:00", "link": "/api/v1/cases/5"},
     "daily_digest": {"digest_date": "2026-12-01", "items": [
         {"outbox_id": 1, "template": "duty_reminder", "context": DUTY},
         {"outbox_id": 2, "template": "duty_escalation", "context": DUTY}]},
