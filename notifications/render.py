@@ -3,6 +3,10 @@
 Each template id has three files under ``templates/{id,en}/``: ``<name>.subject.txt``,
 ``<name>.txt`` and ``<name>.html`` (the only ones autoescaped). Missing optional context keys
 render as nothing, so a notice written by an older or newer writer still reads.
+
+The dispatcher renders thousands of messages a run (issue 11): each template is compiled once
+per process and kept (the files ship with the package, so nothing is reloaded), and the MIME
+message is built with header classes made once rather than once per header.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import format_datetime
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import (
     ChainableUndefined,
     Environment,
     PackageLoader,
+    Template,
     TemplateNotFound,
     pass_context,
     select_autoescape,
@@ -73,6 +81,7 @@ ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    auto_reload=False,  # package data: no stat of every file at every message
 )
 ENV.filters.update(date=_date, moment=_moment, trigger=_trigger, state=_state,
                    duty_kind=_duty_kind)
@@ -94,17 +103,25 @@ def _variables(template: str, context: dict[str, Any], language: str,
     return variables
 
 
+@lru_cache(maxsize=256)
+def _templates(template: str, lang: str) -> tuple[Template, Template, Template]:
+    """The subject, text and HTML templates of one message kind in one language, compiled
+    once per process (an unknown id raises and is not kept)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", template):
+        raise UnknownTemplate(template)
+    try:
+        subject_t, text_t, html_t = (ENV.get_template(f"{lang}/{template}.{part}")
+                                     for part in ("subject.txt", "txt", "html"))
+    except TemplateNotFound as err:
+        raise UnknownTemplate(template) from err
+    return subject_t, text_t, html_t
+
+
 def render(template: str, language: str, context: dict[str, Any],
            settings: DeliverySettings) -> Rendered:
     """Subject, plain text and HTML of one message in ``language`` (Indonesian by default)."""
     lang = language if language in wording.LANGUAGES else "id"
-    names = [f"{lang}/{template}.{part}" for part in ("subject.txt", "txt", "html")]
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", template):
-        raise UnknownTemplate(template)
-    try:
-        subject_t, text_t, html_t = (ENV.get_template(name) for name in names)
-    except TemplateNotFound as err:
-        raise UnknownTemplate(template) from err
+    subject_t, text_t, html_t = _templates(template, lang)
     variables = _variables(template, context, lang, settings)
     subject = " ".join(subject_t.render(variables).split())
     variables["subject"] = subject
@@ -118,12 +135,37 @@ def make_message_id(row_id: int, idempotency_key: str, domain: str) -> str:
     return f"<outbox-{row_id}.{digest}@{domain}>"
 
 
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, but each header class is made once, not per header
+    set (``HeaderRegistry`` builds a new class with ``type()`` at every lookup)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._made: dict[str, type[BaseHeader]] = {}
+
+    def __getitem__(self, name: str) -> type[BaseHeader]:
+        key = name.lower()
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = super().__getitem__(name)
+        return made
+
+
+POLICY = default_policy.clone(header_factory=_HeaderClasses())
+
+
+@lru_cache(maxsize=8)
+def _from_header(mail_from: str) -> BaseHeader:
+    """``MAIL_FROM`` parsed once: a header object is stored as it is."""
+    return POLICY.header_factory("From", mail_from)
+
+
 def build_email(*, rendered: Rendered, recipient: str, message_id: str, language: str,
                 template: str, settings: DeliverySettings, now: datetime) -> EmailMessage:
     """A multipart/alternative message; ``Auto-Submitted`` keeps auto-replies from looping."""
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["Subject"] = rendered.subject
-    message["From"] = settings.mail_from
+    message["From"] = _from_header(settings.mail_from)
     message["To"] = recipient
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id
