@@ -144,8 +144,16 @@ def _absent(probe: Select[Any]) -> Any:
     return ~probe.offset(0).exists()
 
 
-def _insert_ignoring_duplicates(table: Any, columns: list[str], query: Select[Any]) -> int:
-    """``INSERT … SELECT`` that skips rows whose unique key exists (a concurrent sweep's)."""
+def _insert_ignoring_duplicates(table: Any, columns: list[str], query: Select[Any],
+                                key: Any) -> int:
+    """``INSERT … SELECT`` that skips rows whose unique key exists (a concurrent sweep's).
+
+    The rows are sorted by ``key`` before the first is written: the sort reads every row,
+    and so runs every ``_absent`` probe, before the table grows. Streamed instead, a probe
+    that PostgreSQL planned as a scan of a table it knew empty (the first sweep, the outbox
+    after a clean-up) rescans every row this statement wrote so far: quadratic in the rows.
+    """
+    query = query.order_by(key)
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         statement: Any = postgresql.insert(table).from_select(columns, query)
@@ -233,7 +241,7 @@ class _Sweeper:
         query = select(kind_value, Unit.id, cast(null(), Integer), subject,
                        literal(slot.period, String), literal(slot.due, Date), state,
                        created_at).where(active, self._not_yet(kind, subject, slot.period))
-        return _insert_ignoring_duplicates(Duty.__table__, DUTY_COLUMNS, query)
+        return _insert_ignoring_duplicates(Duty.__table__, DUTY_COLUMNS, query, subject)
 
     def _case_duty(self, kind: str, period: Any, due: Any, *conditions: Any,
                    source: Callable[[Select[Any]], Select[Any]] | None = None) -> int:
@@ -245,7 +253,7 @@ class _Sweeper:
         if source is not None:
             query = source(query)
         query = query.where(*conditions, self._not_yet(kind, subject, period_value))
-        return _insert_ignoring_duplicates(Duty.__table__, DUTY_COLUMNS, query)
+        return _insert_ignoring_duplicates(Duty.__table__, DUTY_COLUMNS, query, subject)
 
     def _monitoring_reports(self) -> int:
         """90/2021: the current 2-yearly TPI monitoring cycle of each held predicate.
@@ -333,4 +341,4 @@ class _Sweeper:
         query = query.where(User.active.is_(True), *conditions,
                             _absent(select(_SENT_MESSAGE.id)
                                     .where(_SENT_MESSAGE.idempotency_key == key)))
-        return _insert_ignoring_duplicates(OutboxMessage.__table__, OUTBOX_COLUMNS, query)
+        return _insert_ignoring_duplicates(OutboxMessage.__table__, OUTBOX_COLUMNS, query, key)
