@@ -13,7 +13,7 @@ import sys
 
 from bench.harness import FULL, QUICK, Result, report, throwaway_database
 
-MODULES = ("transitions", "http_transitions")
+MODULES = ("transitions", "http_transitions", "email", "sweep", "dashboard", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
