@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 
 from workflow.audit import append_event
 from workflow.db import db
@@ -37,6 +37,10 @@ EDITABLE = {"self": ("pencanangan", "pembangunan"), "tpi": ("pengusulan",),
 REVIEWERS = ("tpi", "tpn")
 MAX_NOTE = 4000
 RETURNS = ("tpi_return", "tpn_return")
+# Written with Core statements (executemany), so a whole sheet costs a fixed few statements.
+ANSWER_TABLE: Table = Answer.__table__  # type: ignore[assignment]
+EVIDENCE_TABLE: Table = Evidence.__table__  # type: ignore[assignment]
+REVISION_TABLE: Table = AnswerRevision.__table__  # type: ignore[assignment]
 
 
 def require_editable(case: Case, kind: str) -> None:
@@ -187,9 +191,15 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
             checked.append((item_id, result, entry))
     if errors:
         raise InvalidInput("Jawaban tidak valid", "Invalid answers", errors=errors)
-    rows = answers_of(case.id, (kind,))[kind]
+    table = ANSWER_TABLE
+    rows = {row.item_id: row for row in db.session.execute(
+        select(table.c.id, table.c.item_id, table.c.answer, table.c.counts, table.c.note,
+               table.c.needs_revision, table.c.revision)
+        .where(table.c.case_id == case.id, table.c.kind == kind))}
     changed: dict[str, int] = {}
-    touched: dict[str, Answer] = {}
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    revisions: list[dict[str, Any]] = []
     linked = _add_links(actor, case, checked, now)
     for item_id, result, entry in checked:
         row = rows.get(item_id)
@@ -198,28 +208,34 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
         keeps = "answer" not in entry and "counts" not in entry
         if row is None and keeps and note is None and flag is None:
             continue  # links only: nothing to answer yet
-        if row is None:
-            row = Answer(case_id=case.id, kind=kind, item_id=item_id, revision=0, note="",
-                         needs_revision=False)
-            db.session.add(row)
         counts = None if result.counts is None else dict(result.counts)
-        new = (row.answer if keeps else result.answer, row.counts if keeps else counts,
-               row.note if note is None else note,
-               row.needs_revision if flag is None else bool(flag))
-        if row.revision and new == (row.answer, row.counts, row.note, row.needs_revision):
+        old = (None, None, "", False) if row is None else (
+            row.answer, row.counts, row.note, row.needs_revision)
+        new = (old[0] if keeps else result.answer, old[1] if keeps else counts,
+               old[2] if note is None else note, old[3] if flag is None else bool(flag))
+        if row is not None and new == old:
             continue
-        row.answer, row.counts, row.note, row.needs_revision = new
-        row.revision += 1
-        row.answered_by, row.answered_at = actor.id, now
-        changed[item_id] = row.revision
-        touched[item_id] = row
-    db.session.flush()
-    for row in touched.values():
-        db.session.add(AnswerRevision(
-            answer_id=row.id, revision=row.revision, answer=row.answer, counts=row.counts,
-            note=row.note, needs_revision=row.needs_revision, answered_by=actor.id,
-            answered_at=now))
-    db.session.flush()
+        revision = 1 if row is None else row.revision + 1
+        values = {"answer": new[0], "counts": new[1], "note": new[2], "needs_revision": new[3],
+                  "revision": revision, "answered_by": actor.id, "answered_at": now}
+        changed[item_id] = revision
+        if row is None:
+            inserts.append({"case_id": case.id, "kind": kind, "item_id": item_id, **values})
+        else:
+            updates.append({"row_id": row.id, **values})
+        revisions.append({"item_id": item_id, **values})
+    # A whole sheet in a fixed number of statements (executemany), whatever its size.
+    answer_ids = {item_id: row.id for item_id, row in rows.items()}
+    if inserts:
+        answer_ids.update({item_id: row_id for row_id, item_id in db.session.execute(
+            insert(table).returning(table.c.id, table.c.item_id), inserts)})
+    if updates:
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("row_id")).values(
+                {key: bindparam(key) for key in updates[0] if key != "row_id"}), updates)
+    if revisions:
+        db.session.execute(insert(REVISION_TABLE), [
+            {"answer_id": answer_ids[entry.pop("item_id")], **entry} for entry in revisions])
     append_event(case, actor, f"put_answers_{kind}", case.state, None, now,
                  score={"kind": kind, "revisions": changed, "evidence_links": linked})
     return sorted(set(changed) | set(linked))
@@ -234,14 +250,17 @@ def _add_links(actor: User, case: Case, checked: Sequence[tuple[str, Entered, Ma
         return {}
     current = evidence_of(case.id)
     added: dict[str, list[str]] = {}
+    rows: list[dict[str, Any]] = []
     for item_id, links in wanted.items():
         have = {row.link for row in current.get(item_id, ())}
         for link in links:
             if link not in have:
-                db.session.add(Evidence(case_id=case.id, kind="self", item_id=item_id,
-                                        link=link, description="", uploaded_by=actor.id,
-                                        uploaded_at=now))
+                rows.append({"case_id": case.id, "kind": "self", "item_id": item_id,
+                             "link": link, "description": "", "uploaded_by": actor.id,
+                             "uploaded_at": now})
                 added.setdefault(item_id, []).append(link)
+    if rows:
+        db.session.execute(insert(EVIDENCE_TABLE), rows)  # one executemany
     return added
 
 
