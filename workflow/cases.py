@@ -88,7 +88,8 @@ def _in_transaction(work: Callable[[], T], keep: bool = False) -> T:
 
 def _lock_query(case_id: int) -> Select[Case]:
     return (select(Case).where(Case.id == case_id)
-            .options(joinedload(Case.unit), joinedload(Case.declaration))
+            .options(joinedload(Case.unit), joinedload(Case.declaration),
+                     joinedload(Case.portalrb_fetch))
             .with_for_update(of=Case).execution_options(populate_existing=True))
 
 

@@ -168,6 +168,8 @@ class Case(Model):
 
     unit: Mapped[Unit] = relationship()
     declaration: Mapped[Declaration | None] = relationship(back_populates="case")
+    # Read with the locked case on a transition (one statement for all a transition needs).
+    portalrb_fetch: Mapped[PortalrbFetch | None] = relationship(viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 

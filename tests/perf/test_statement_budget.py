@@ -31,8 +31,8 @@ TRANSITION_BUDGET = {"start_building": 7, "submit_to_tpi": 9, "tpi_return": 7,
                      "tpi_approve": 7, "designate": 10}
 # A whole worksheet (here 52/2014's) is written with executemany statements: its budget does
 # not depend on the number of questions. open_case stores the built-in rubric on first use.
-WRITE_BUDGET = {"open_case": 17, "put_declaration": 10, "put_answers_self": 15,
-                "put_answers_tpi": 13, "put_assessment_tpn": 13}
+WRITE_BUDGET = {"open_case": 18, "put_declaration": 11, "put_answers_self": 15,
+                "put_answers_tpi": 13, "put_assessment_tpn": 14}
 
 
 @contextmanager

@@ -189,7 +189,7 @@ class FetchState:
 
 def fetch_state(case: Case) -> FetchState:
     """When PortalRB last fetched the case, and whether what it would get differs now."""
-    fetch = db.session.get(PortalrbFetch, case.id)
+    fetch = case.portalrb_fetch
     if fetch is None:
         return FetchState(None, False)
     return FetchState(as_utc(fetch.fetched_at),
@@ -199,7 +199,7 @@ def fetch_state(case: Case) -> FetchState:
 def note_change(case: Case, change: str, now: datetime) -> None:
     """After a change in the caller's transaction: tell the inspectorate if PortalRB fetched
     the proposal and would now get something else (once per fetch)."""
-    fetch = db.session.get(PortalrbFetch, case.id)
+    fetch = case.portalrb_fetch
     if fetch is None or fetch.notified_at is not None:
         return
     if content_sha256(case, fetch.tahun) == fetch.content_sha256:
