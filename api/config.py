@@ -77,6 +77,8 @@ class Settings(BaseSettings):
                                   shown="`instance` in the working directory")
     STORAGE_DIR: Path | None = setting(None, "directory of uploaded evidence files",
                                        shown="`evidence` in the instance directory")
+    EVIDENCE_MAX_BYTES: int = setting(10 * 1024 * 1024, "largest evidence or Excel file "
+                                      "accepted (bytes; 10 MiB)", ge=1)
     PUBLIC_BASE_URL: str = setting("http://127.0.0.1:8000", "base of the links in e-mails")
     # Operations.
     LOG_FORMAT: Literal["text", "json"] = setting("text", "access and process log lines")

@@ -15,11 +15,13 @@ from api.schemas import ErrorSchema
 from workflow.errors import (
     Conflict,
     DomainError,
+    FileTooLarge,
     Forbidden,
     GuardFailed,
     InvalidInput,
     NotFound,
     Unauthenticated,
+    UnsupportedFileType,
 )
 
 STATUS: list[tuple[type[DomainError], int]] = [
@@ -28,6 +30,8 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (GuardFailed, 422),
+    (FileTooLarge, 413),
+    (UnsupportedFileType, 415),
     (InvalidInput, 400),
 ]
 log = logging.getLogger(__name__)
@@ -57,8 +61,11 @@ def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict
     }
     messages = data.get("messages") or data.get("errors")
     if messages:
-        # webargs nests the errors by location ({"json": {...}}); clients want the fields.
-        body["errors"] = messages.get("json", messages) if isinstance(messages, dict) else messages
+        # webargs nests the errors by location ({"json": {...}}); clients want the fields
+        # (of a JSON body, or of a multipart one).
+        if isinstance(messages, dict):
+            messages = messages.get("json") or messages.get("files") or messages
+        body["errors"] = messages
         body["message_en"] = "Invalid request body"
     return body, status, dict(data.get("headers") or {})
 

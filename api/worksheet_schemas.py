@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api.schemas import MAX_INT, EvaluationOut, JakartaDateTime, UnmetOut
 from workflow.lke.answers import MAX_NOTE
+from workflow.lke.evidence import MAX_DESCRIPTION
 from workflow.lke.marking import MAX_COUNT
 
 
@@ -274,3 +276,32 @@ class ExplainOut(Schema):
     indicators = fields.List(fields.Nested(ExplainIndicatorOut))
     unanswered = fields.List(fields.String())
     unmet = fields.List(fields.Nested(ExplainUnmetOut))
+
+
+class EvidenceUploadIn(Schema):
+    """``multipart/form-data``: the file and the case version the client last saw."""
+
+    file = Upload(required=True, metadata={
+        "description": "PDF, PNG, JPEG, GIF, WebP, TIFF or an office document (doc/docx, "
+                       "xls/xlsx, ppt/pptx, odt/ods/odp); the type is read from the content "
+                       "and must match the name's extension; at most EVIDENCE_MAX_BYTES "
+                       "(10 MiB by default)"})
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
+    description = fields.String(validate=validate.Length(max=MAX_DESCRIPTION), metadata={
+        "description": "what the file shows"})
+
+
+class EvidenceReplaceIn(EvidenceUploadIn):
+    description = fields.String(validate=validate.Length(max=MAX_DESCRIPTION), metadata={
+        "description": "what the file shows (default: the replaced one's description)"})
+
+
+class EvidenceDeleteQuery(Schema):
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
+
+
+class EvidenceWriteOut(Schema):
+    evidence = fields.Nested(EvidenceOut)
+    case_version = fields.Integer(metadata={"description": "the case's version after the write"})

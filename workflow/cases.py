@@ -34,9 +34,10 @@ from workflow.errors import (
 )
 from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
 from workflow.lke import answers as worksheets
-from workflow.lke import portalrb_feed, sheets
+from workflow.lke import evidence, portalrb_feed, sheets
 from workflow.lke.rubric import UnknownRubric, load_rubric
 from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
+from workflow.lke.storage import EvidenceStore
 from workflow.lke.versions import pin, version_for_case
 from workflow.machine import (
     INITIAL_STATE,
@@ -49,7 +50,7 @@ from workflow.machine import (
     triggers_from,
     unmet_conditions,
 )
-from workflow.models import Assessment, AuditEvent, Case, Declaration, User, user_unit
+from workflow.models import Assessment, AuditEvent, Case, Declaration, Evidence, User, user_unit
 from workflow.notices import TRANSITION_AUDIENCE, notify
 from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
@@ -380,6 +381,64 @@ def put_answers(actor: User, case_id: int, kind: str, entries: list[dict[str, An
         return case
 
     return _in_transaction(work)
+
+
+def add_evidence_file(actor: User, case_id: int, item_id: str, filename: str, data: bytes,
+                      description: str, expected_version: int, store: EvidenceStore,
+                      max_bytes: int, now: datetime | None = None) -> tuple[Evidence, int]:
+    """Attach a file to a question of the unit's worksheet: one transaction with its audit."""
+    now = now or utcnow()
+
+    def work() -> tuple[Evidence, int]:
+        case = _locked_case(case_id)
+        require_view(actor, case.unit)
+        row = evidence.add_file(actor, case, item_id, filename, data, description,
+                                expected_version, store, max_bytes, now)
+        db.session.flush()
+        return row, case.version
+
+    return _in_transaction(work)
+
+
+def replace_evidence_file(actor: User, case_id: int, evidence_id: int, filename: str,
+                          data: bytes, description: str | None, expected_version: int,
+                          store: EvidenceStore, max_bytes: int,
+                          now: datetime | None = None) -> tuple[Evidence, int]:
+    now = now or utcnow()
+
+    def work() -> tuple[Evidence, int]:
+        case = _locked_case(case_id)
+        require_view(actor, case.unit)
+        row = evidence.replace_file(actor, case, evidence_id, filename, data, description,
+                                    expected_version, store, max_bytes, now)
+        db.session.flush()
+        return row, case.version
+
+    return _in_transaction(work)
+
+
+def delete_evidence(actor: User, case_id: int, evidence_id: int, expected_version: int,
+                    now: datetime | None = None) -> tuple[Evidence, int]:
+    now = now or utcnow()
+
+    def work() -> tuple[Evidence, int]:
+        case = _locked_case(case_id)
+        require_view(actor, case.unit)
+        row = evidence.delete(actor, case, evidence_id, expected_version, now)
+        db.session.flush()
+        return row, case.version
+
+    return _in_transaction(work)
+
+
+def evidence_for_download(actor: User, case_id: int, evidence_id: int) -> Evidence:
+    """A stored file of the case, for whoever may read the case's worksheets."""
+    row = evidence.get(get_case(actor, case_id), evidence_id)
+    if row.sha256 is None:
+        raise NotFound(f"Bukti dukung {evidence_id} berupa tautan, bukan berkas",
+                       f"Evidence {evidence_id} is a link, not a file",
+                       code="evidence_is_link")
+    return row
 
 
 def worksheet(actor: User, case_id: int, kind: str) -> dict[str, Any]:

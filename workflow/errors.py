@@ -67,3 +67,15 @@ class GuardFailed(DomainError):
         codes = ", ".join(u.code for u in unmet)
         super().__init__(f"Syarat belum terpenuhi: {codes}", f"Conditions not met: {codes}")
         self.unmet = list(unmet)
+
+
+class FileTooLarge(InvalidInput):
+    """An uploaded file above the configured limit (``EVIDENCE_MAX_BYTES``)."""
+
+    code = "file_too_large"
+
+
+class UnsupportedFileType(InvalidInput):
+    """An uploaded file whose content is not an accepted type, or not the type its name claims."""
+
+    code = "unsupported_file_type"

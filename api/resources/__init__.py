@@ -1,7 +1,17 @@
 """One blueprint per resource; each handler loads, calls a use case, returns."""
 
-from api.resources import cases, duties, instansi, rubrics, units, workflow, worksheets
+from api.resources import (
+    cases,
+    duties,
+    evidence,
+    instansi,
+    rubrics,
+    units,
+    workflow,
+    worksheets,
+)
 
-BLUEPRINTS = (instansi.blp, units.blp, cases.blp, worksheets.blp, rubrics.blp, workflow.blp,
+BLUEPRINTS = (instansi.blp, units.blp, cases.blp, worksheets.blp, evidence.blp, rubrics.blp,
+              workflow.blp,
               duties.blp,
               duties.dashboard_blp)
