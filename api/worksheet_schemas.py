@@ -305,3 +305,20 @@ class EvidenceDeleteQuery(Schema):
 class EvidenceWriteOut(Schema):
     evidence = fields.Nested(EvidenceOut)
     case_version = fields.Integer(metadata={"description": "the case's version after the write"})
+
+
+class ExcelImportIn(Schema):
+    """``multipart/form-data``: the filled workbook and the case version the client saw."""
+
+    file = Upload(required=True, metadata={
+        "description": "an .xlsx file with the sheet Jawaban (as exported): the self "
+                       "worksheet reads K (answer), L (note), M (evidence links); tpi reads N "
+                       "and Q; tpn reads R and S. No formulas in those cells."})
+    expected_version = fields.Integer(required=True,
+                                      validate=validate.Range(min=1, max=MAX_INT))
+
+
+class ExcelImportOut(Schema):
+    changed = fields.List(fields.String(), metadata={
+        "description": "the questions whose answer, note or evidence changed (empty: none)"})
+    case_version = fields.Integer()

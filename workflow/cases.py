@@ -34,7 +34,7 @@ from workflow.errors import (
 )
 from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
 from workflow.lke import answers as worksheets
-from workflow.lke import evidence, portalrb_feed, sheets
+from workflow.lke import evidence, portalrb_feed, sheets, transfer
 from workflow.lke.rubric import UnknownRubric, load_rubric
 from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
 from workflow.lke.storage import EvidenceStore
@@ -439,6 +439,27 @@ def evidence_for_download(actor: User, case_id: int, evidence_id: int) -> Eviden
                        f"Evidence {evidence_id} is a link, not a file",
                        code="evidence_is_link")
     return row
+
+
+def export_excel(actor: User, case_id: int, kind: str) -> bytes:
+    """The worksheets as PortalRB's Excel file, for whoever may read the case."""
+    return transfer.export(get_case(actor, case_id), kind)
+
+
+def import_excel(actor: User, case_id: int, kind: str, data: bytes, expected_version: int,
+                 now: datetime | None = None) -> tuple[list[str], int]:
+    """A filled Excel file into one worksheet: one transaction, all or nothing; returns the
+    questions that changed and the case's version after it."""
+    now = now or utcnow()
+
+    def work() -> tuple[list[str], int]:
+        case = _locked_case(case_id)
+        require_view(actor, case.unit)
+        changed = transfer.import_sheet(actor, case, kind, data, expected_version, now)
+        db.session.flush()
+        return changed, case.version
+
+    return _in_transaction(work)
 
 
 def worksheet(actor: User, case_id: int, kind: str) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def limited_body(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _read(upload: FileStorage) -> bytes:
+def read_upload(upload: FileStorage) -> bytes:
     data = upload.stream.read(_max_bytes() + 1)
     if len(data) > _max_bytes():
         raise _too_large()
@@ -92,7 +92,7 @@ class EvidenceUpload(MethodView):
         """Attach a file to a question of the unit's worksheet (multipart/form-data)"""
         upload: FileStorage = data["file"]
         written = cases.add_evidence_file(
-            current_user(), case_id, item_id, upload.filename or "", _read(upload),
+            current_user(), case_id, item_id, upload.filename or "", read_upload(upload),
             data.get("description", ""), data["expected_version"], store(), _max_bytes())
         return _written(written)
 
@@ -131,7 +131,7 @@ class EvidenceItem(MethodView):
         """Replace an evidence file with a new one; the old row and file are kept"""
         upload: FileStorage = data["file"]
         written = cases.replace_evidence_file(
-            current_user(), case_id, evidence_id, upload.filename or "", _read(upload),
+            current_user(), case_id, evidence_id, upload.filename or "", read_upload(upload),
             data.get("description"), data["expected_version"], store(), _max_bytes())
         return _written(written)
 

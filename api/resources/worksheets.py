@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from flask import send_file
 from flask.views import MethodView
 
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.resources.cases import case_body
+from api.resources.evidence import limited_body, read_upload
 from api.schemas import CaseOut, ErrorSchema
 from api.worksheet_schemas import (
     AnswerIn,
     AnswersIn,
+    ExcelImportIn,
+    ExcelImportOut,
     ExplainOut,
     ExplainQuery,
     RevisionOut,
@@ -20,6 +25,7 @@ from api.worksheet_schemas import (
     WorksheetOut,
 )
 from workflow import cases
+from workflow.lke.excel import XLSX
 
 blp = Blueprint("worksheets", __name__, url_prefix="/api/v1/cases",
                 description="LKE worksheets: answers per question, review flags, explained scores")
@@ -97,3 +103,36 @@ class WorksheetExplain(MethodView):
     def get(self, query: dict[str, Any], case_id: int, kind: str) -> Any:
         """Every figure with its inputs, weights and arithmetic; what would lift a shortfall"""
         return cases.explain_worksheet(current_user(), case_id, kind, query.get("target"))
+
+
+@blp.route(f"/<int:case_id>/assessments/{KIND}/excel")
+class WorksheetExcel(MethodView):
+    @blp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX,
+                  description="sheet Jawaban in PortalRB's layout, sheet Nilai the scores")
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema)
+    def get(self, case_id: int, kind: str) -> Any:
+        """The worksheets as PortalRB's Excel LKE (the scores of this kind)"""
+        data = cases.export_excel(current_user(), case_id, kind)
+        response = send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
+                             download_name=f"lke-kasus-{case_id}-{kind}.xlsx")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    @limited_body
+    @blp.arguments(ExcelImportIn, location="files")
+    @blp.response(200, ExcelImportOut)
+    @blp.alt_response(400, schema=ErrorSchema,
+                      description="excel_invalid: errors by cell (Jawaban!K12), each naming "
+                                  "the question; nothing is written")
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(409, schema=ErrorSchema,
+                      description="stale_version, not_editable_in_state")
+    @blp.alt_response(413, schema=ErrorSchema, description="file_too_large")
+    def put(self, data: dict[str, Any], case_id: int, kind: str) -> Any:
+        """Import this kind's columns of a filled Excel file: all or nothing"""
+        changed, version = cases.import_excel(current_user(), case_id, kind,
+                                              read_upload(data["file"]),
+                                              data["expected_version"])
+        return {"changed": changed, "case_version": version}
