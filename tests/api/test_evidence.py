@@ -8,7 +8,14 @@ import zipfile
 
 from sqlalchemy import select
 
-from tests.api.helpers import fill_worksheet, fire, get_case, to_pengusulan
+from tests.api.helpers import (
+    fill_worksheet,
+    fire,
+    get_case,
+    open_case,
+    put_declaration,
+    to_pengusulan,
+)
 from tests.api.test_worksheet import TIM_A, _building
 from workflow.db import db
 from workflow.models import AuditEvent, Evidence
@@ -199,3 +206,56 @@ def test_evidence_of_a_worksheet_sent_on_cannot_be_changed(app, client, world):
     link = client.get(f"/api/v1/cases/{case['id']}/evidence/{evidence['id']}",
                       headers=world.auth("coordinator"))
     assert link.status_code == 404 and link.json["code"] == "evidence_is_link"
+
+
+def test_openapi_types_the_file_endpoints(client):
+    spec = client.get("/api/openapi.json").json
+    paths, schemas = spec["paths"], spec["components"]["schemas"]
+    cases = "/api/v1/cases/{case_id}"
+    uploads = [(f"{cases}/assessments/self/items/{{item_id}}/evidence", "post", "201"),
+               (f"{cases}/evidence/{{evidence_id}}", "put", "200"),
+               (f"{cases}/assessments/{{kind}}/excel", "put", "200")]
+    for path, method, ok in uploads:
+        operation = paths[path][method]
+        body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+        schema = schemas[body["$ref"].rsplit("/", 1)[-1]]
+        assert schema["properties"]["file"] == {**schema["properties"]["file"],
+                                                "type": "string", "format": "binary"}
+        assert {"file", "expected_version"} <= set(schema["required"])
+        assert {ok, "403", "409", "413"} <= set(operation["responses"]), path
+    assert {"413", "415"} <= set(paths[uploads[0][0]]["post"]["responses"])
+    downloads = [(f"{cases}/evidence/{{evidence_id}}", "application/octet-stream"),
+                 (f"{cases}/assessments/{{kind}}/excel",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
+    for path, media in downloads:
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert content == {media: {"schema": {"type": "string", "format": "binary"}}}
+    deleted = paths[f"{cases}/evidence/{{evidence_id}}"]["delete"]
+    assert [p["name"] for p in deleted["parameters"] if p["in"] == "query"] == [
+        "expected_version"]
+
+
+def test_another_units_evidence_is_refused_whichever_case_it_is_asked_through(client, world):
+    mine = _building(client, world)
+    mine_id = upload(client, world, mine["id"], PDF, "milik-saya.pdf", mine["version"]).json[
+        "evidence"]["id"]
+    theirs = open_case(client, world, who="other_coordinator", unit_id=world.other_unit.id)
+    assert put_declaration(client, world, theirs, who="other_coordinator").status_code == 200
+    theirs = fire(client, world, get_case(client, world, theirs["id"], "other_coordinator"),
+                  "start_building", "other_coordinator").json
+    their_id = upload(client, world, theirs["id"], PNG, "bukan-milikmu.png", theirs["version"],
+                      who="other_coordinator").json["evidence"]["id"]
+    direct = client.get(f"/api/v1/cases/{theirs['id']}/evidence/{their_id}",
+                        headers=world.auth("coordinator"))
+    assert direct.status_code == 403
+    through_mine = client.get(f"/api/v1/cases/{mine['id']}/evidence/{their_id}",
+                              headers=world.auth("coordinator"))
+    assert through_mine.status_code == 404
+    replace = client.put(f"/api/v1/cases/{mine['id']}/evidence/{their_id}",
+                         data={"file": (io.BytesIO(PDF), "x.pdf"),
+                               "expected_version": str(mine["version"] + 1)},
+                         content_type="multipart/form-data", headers=world.auth("coordinator"))
+    assert replace.status_code == 404
+    own = client.get(f"/api/v1/cases/{mine['id']}/evidence/{mine_id}",
+                     headers=world.auth("coordinator"))
+    assert own.status_code == 200 and own.data == PDF
