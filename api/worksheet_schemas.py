@@ -7,6 +7,7 @@ from typing import Any
 
 from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
+from werkzeug.datastructures import FileStorage
 
 from api.schemas import MAX_INT, EvaluationOut, JakartaDateTime, UnmetOut
 from workflow.lke.answers import MAX_NOTE
@@ -278,10 +279,19 @@ class ExplainOut(Schema):
     unmet = fields.List(fields.Nested(ExplainUnmetOut))
 
 
+class FileField(Upload):
+    """A file part of a multipart body (a plain form field of the same name is refused)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, FileStorage):
+            raise ValidationError("Harus berkas / must be a file part")
+        return value
+
+
 class EvidenceUploadIn(Schema):
     """``multipart/form-data``: the file and the case version the client last saw."""
 
-    file = Upload(required=True, metadata={
+    file = FileField(required=True, metadata={
         "description": "PDF, PNG, JPEG, GIF, WebP, TIFF or an office document (doc/docx, "
                        "xls/xlsx, ppt/pptx, odt/ods/odp); the type is read from the content "
                        "and must match the name's extension; at most EVIDENCE_MAX_BYTES "
@@ -310,7 +320,7 @@ class EvidenceWriteOut(Schema):
 class ExcelImportIn(Schema):
     """``multipart/form-data``: the filled workbook and the case version the client saw."""
 
-    file = Upload(required=True, metadata={
+    file = FileField(required=True, metadata={
         "description": "an .xlsx file with the sheet Jawaban (as exported): the self "
                        "worksheet reads K (answer), L (note), M (evidence links); tpi reads N "
                        "and Q; tpn reads R and S. No formulas in those cells."})

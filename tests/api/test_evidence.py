@@ -111,6 +111,11 @@ def test_size_limit_413_and_types_read_from_the_content_415(app, client, world, 
                           data={"expected_version": str(version)},
                           content_type="multipart/form-data", headers=world.auth("coordinator"))
     assert missing.status_code == 400 and "file" in missing.json["errors"]
+    not_a_file = client.post(
+        f"/api/v1/cases/{case['id']}/assessments/self/items/{TIM_A}/evidence",
+        data={"file": "%PDF-1.4", "expected_version": str(version)},
+        content_type="multipart/form-data", headers=world.auth("coordinator"))
+    assert not_a_file.status_code == 400 and "file" in not_a_file.json["errors"]
     unknown = upload(client, world, case["id"], PDF, "a.pdf", version, item="no.such.item")
     assert unknown.status_code == 400 and "item_id" in unknown.json["errors"]
     stale = upload(client, world, case["id"], PDF, "a.pdf", version - 1)
