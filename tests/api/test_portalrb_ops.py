@@ -148,7 +148,7 @@ def test_integration_tokens_from_the_command_line(app, client, world):
         assert refused.exit_code != 0
 
 
-def _file_link(client, token, storage_dir):
+def _file_link(client, token):
     answers = client.get(f"/api/portalrb/lke/jawaban-unit/U1?tahun={TAHUN}",
                          headers=bearer(token)).json["answers"]
     evidence = answers[0]["bukti_dukung_unit"].split(";")
@@ -163,7 +163,7 @@ def test_an_uploaded_file_reaches_portalrb_as_a_signed_link(app, client, world, 
     store(app)
     token = integration_token(world.instansi.id)
     with time_machine.travel(FETCHING):
-        path = _file_link(client, token, storage)
+        path = _file_link(client, token)
         got = client.get(path)  # no token at all
         assert got.status_code == 200 and got.data == PDF
         assert got.mimetype == "application/pdf"
@@ -182,7 +182,7 @@ def test_a_signed_link_expires_and_cannot_be_altered(app, client, world, storage
     file_path = store(app)
     token = integration_token(world.instansi.id)
     with time_machine.travel(FETCHING):
-        path = _file_link(client, token, storage)
+        path = _file_link(client, token)
     with time_machine.travel(FETCHING + timedelta(days=29, hours=23)):
         assert client.get(path).status_code == 200
     with time_machine.travel(FETCHING + timedelta(days=30)):
@@ -206,6 +206,6 @@ def test_the_link_lifetime_is_configurable(app, client, world, storage, monkeypa
     store(app)
     token = integration_token(world.instansi.id)
     with time_machine.travel(FETCHING):
-        path = _file_link(client, token, storage)
+        path = _file_link(client, token)
     with time_machine.travel(FETCHING + timedelta(days=2)):
         assert client.get(path).status_code == 403

@@ -79,7 +79,8 @@ def _unmapped(version: Version) -> list[int]:
     return missing_soal(version.worksheet, master_ids())
 
 
-def proposed_cases(instansi_id: int, tahun: int, target: str | None = None) -> list[Case]:
+def proposed_cases(instansi_id: int, tahun: int, target: str | None = None,
+                   unit_id: int | None = None) -> list[Case]:
     """The cases PortalRB sees for the instansi and year, by unit code."""
     query = (select(Case).join(Unit, Unit.id == Case.unit_id)
              .where(Unit.instansi_id == instansi_id, Case.year == tahun,
@@ -87,6 +88,8 @@ def proposed_cases(instansi_id: int, tahun: int, target: str | None = None) -> l
              .order_by(Unit.code, Case.id))
     if target is not None:
         query = query.where(Case.target == target)
+    if unit_id is not None:
+        query = query.where(Case.unit_id == unit_id)
     return [case for case in db.session.execute(query).scalars()
             if not _unmapped(version_for_case(case))]
 
@@ -112,9 +115,9 @@ def case_for_unit(instansi_id: int, unit_code: str, tahun: int) -> Case:
     if unit is None:
         raise Forbidden("Unit bukan milik instansi pemegang token ini",
                         "The unit is not one of this token's instansi", code="out_of_scope")
-    for case in reversed(proposed_cases(instansi_id, tahun)):
-        if case.unit_id == unit.id:
-            return case
+    proposed = proposed_cases(instansi_id, tahun, unit_id=unit.id)
+    if proposed:
+        return max(proposed, key=lambda case: case.id)
     raise NotFound(f"Unit {unit_code} tidak diusulkan pada tahun {tahun}",
                    f"Unit {unit_code} is not proposed in {tahun}", code="not_proposed")
 
@@ -225,6 +228,10 @@ def note_unit_change(unit: Unit, now: datetime) -> None:
 
 # --------------------------------------------------------------------------- readiness
 
+# The states before a worksheet opens: it is not final there either.
+_BEFORE = {"self": (), "tpi": ("pencanangan", "pembangunan")}
+
+
 @dataclass(frozen=True)
 class Readiness:
     case: Case
@@ -311,9 +318,6 @@ def _readiness(case: Case, max_file_bytes: int) -> Readiness:
                 items=large))
     return Readiness(case, kategori(case.target, case.unit.afirmasi), visible, problems)
 
-
-# The states before a worksheet opens: it is not final there either.
-_BEFORE = {"self": (), "tpi": ("pencanangan", "pembangunan")}
 
 
 def _answered(row: Answer) -> bool:
