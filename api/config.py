@@ -21,6 +21,8 @@ from typing import Any, Literal
 
 from dotenv import dotenv_values
 from limits import parse_many
+from limits.errors import ConfigurationError
+from limits.storage import storage_from_string
 from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
@@ -172,6 +174,17 @@ class Settings(BaseSettings):
             parse_many(value)
         except ValueError as err:
             raise ValueError("expected a limit such as `120 per minute`") from err
+        return value
+
+    @field_validator("RATELIMIT_STORAGE_URI")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        """Refused at start, not at PortalRB's first call (e.g. ``redis://`` without the
+        ``redis`` package: ``pip install 'limits[redis]'``)."""
+        try:
+            storage_from_string(value)
+        except ConfigurationError as err:
+            raise ValueError(f"cannot use it: {err}") from err
         return value
 
     @field_validator("MAIL_FROM")

@@ -44,6 +44,9 @@ def _clean_environment(monkeypatch, tmp_path):
     ("SMTP_PORT", "70000", "less than or equal to 65535"),
     ("ZI_DIGEST_HOUR", "24", "less than or equal to 23"),
     ("DATABASE_URL", "not a url", "database URL"),
+    ("ZI_PORTALRB_RATE_LIMIT", "lots", "120 per minute"),
+    ("ZI_RATELIMIT_STORAGE_URI", "bogus://x", "unknown storage scheme"),
+    ("ZI_SIGNED_LINK_DAYS", "0", "greater than or equal to 1"),
 ])
 def test_a_bad_value_of_each_type_is_one_line_naming_the_variable(
         monkeypatch, variable, value, expected):
