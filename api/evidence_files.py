@@ -2,9 +2,11 @@
 
 PortalRB gets an uploaded file as such a link (``bukti_dukung_unit``). The link names the
 evidence row and the file's SHA-256 and expires after ``SIGNED_LINK_DAYS`` (default 30);
-altered or expired, it is refused with 403. The key is ``SIGNED_LINK_KEY``, or else a random
-key kept in ``signed_link.key`` in the instance folder, so every process of one installation
-signs alike. Files larger than ``PORTALRB_MAX_LINKED_FILE_MB`` are described, not linked.
+altered or expired, it is refused with 403. The file comes from the evidence store
+(``STORAGE_DIR``), served as the case's own download route serves it. The key is
+``SIGNED_LINK_KEY``, or else a random key kept in ``signed_link.key`` in the instance
+folder, so every process of one installation signs alike. Files larger than
+``PORTALRB_MAX_LINKED_FILE_MB`` are described, not linked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from workflow.clock import utcnow
 from workflow.db import db
 from workflow.errors import Forbidden, NotFound
 from workflow.lke.signed_links import LinkRefused, sign, verify
+from workflow.lke.storage import DirectoryStore
 from workflow.models import Evidence
 
 ROUTE = "/files/evidence"
@@ -40,11 +43,6 @@ def signing_key(app: Flask) -> str:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
-
-
-def stored_path(app: Flask, sha256: str) -> Path:
-    """Where a file is kept: by its SHA-256 (files are content-addressed)."""
-    return Path(app.config["STORAGE_DIR"]) / sha256[:2] / sha256
 
 
 def link_for(row: Evidence) -> str:
@@ -73,9 +71,18 @@ def download(signed: str) -> Response:
                         "The link has expired" if expired else "The link is not valid",
                         code=err.code) from err
     row = db.session.get(Evidence, link.evidence_id)
-    path = stored_path(current_app, link.sha256)
-    if row is None or row.sha256 != link.sha256 or not path.is_file():
+    if row is None or row.sha256 != link.sha256:
         raise NotFound("Berkas tidak ditemukan", "File not found", code="file_not_found")
-    return send_file(path, mimetype=row.content_type or "application/octet-stream",
-                     as_attachment=True, download_name=row.filename or link.sha256,
-                     max_age=0)
+    try:
+        stored = DirectoryStore(Path(current_app.config["STORAGE_DIR"])).open(link.sha256)
+    except FileNotFoundError as err:
+        raise NotFound("Berkas tidak ditemukan", "File not found",
+                       code="file_not_found") from err
+    response = send_file(stored, mimetype=row.content_type or "application/octet-stream",
+                         as_attachment=True, download_name=row.filename or link.sha256,
+                         etag=row.sha256, max_age=0, conditional=False)
+    # As the evidence route serves files: never rendered in the browser, never cached.
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

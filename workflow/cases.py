@@ -395,6 +395,7 @@ def add_evidence_file(actor: User, case_id: int, item_id: str, filename: str, da
         row = evidence.add_file(actor, case, item_id, filename, data, description,
                                 expected_version, store, max_bytes, now)
         db.session.flush()
+        portalrb_feed.note_change(case, "answers", now)
         return row, case.version
 
     return _in_transaction(work)
@@ -412,6 +413,7 @@ def replace_evidence_file(actor: User, case_id: int, evidence_id: int, filename:
         row = evidence.replace_file(actor, case, evidence_id, filename, data, description,
                                     expected_version, store, max_bytes, now)
         db.session.flush()
+        portalrb_feed.note_change(case, "answers", now)
         return row, case.version
 
     return _in_transaction(work)
@@ -426,6 +428,7 @@ def delete_evidence(actor: User, case_id: int, evidence_id: int, expected_versio
         require_view(actor, case.unit)
         row = evidence.delete(actor, case, evidence_id, expected_version, now)
         db.session.flush()
+        portalrb_feed.note_change(case, "answers", now)
         return row, case.version
 
     return _in_transaction(work)

@@ -48,13 +48,20 @@ def served(app: Flask) -> Iterator[tuple[str, Flaky]]:
     """The app behind waitress on a free local port, as ``zi serve`` runs it."""
     flaky = Flaky(app)
     server = create_server(flaky, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def serve() -> None:  # waitress's own loop, in short turns, so it can stop cleanly
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}/api/portalrb", flaky
     finally:
-        server.close()
+        stop.set()
         thread.join(timeout=10)
+        server.close()
 
 
 def test_portalrb_pulls_every_unit_and_finds_nothing_wrong(client, world, served):

@@ -4,6 +4,7 @@ tokens from the command line, evidence files behind signed links."""
 from __future__ import annotations
 
 import hashlib
+import io
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -210,3 +211,20 @@ def test_the_link_lifetime_is_configurable(app, client, world, storage, monkeypa
         path = _file_link(client, token)
     with time_machine.travel(FETCHING + timedelta(days=2)):
         assert client.get(path).status_code == 403
+
+
+def test_a_file_uploaded_through_the_worksheet_reaches_portalrb(app, client, world, storage):
+    case = seed_proposal(world, world.unit, state="pembangunan")
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    uploaded = client.post(
+        f"/api/v1/cases/{case.id}/assessments/self/items/{TIM_A}/evidence",
+        data={"file": (io.BytesIO(pdf), "sk-tim.pdf"), "expected_version": str(case.version)},
+        headers=world.auth("coordinator"), content_type="multipart/form-data")
+    assert uploaded.status_code == 201, uploaded.json
+    case.state = "reviu_tpn"  # submitted and approved since
+    db.session.commit()
+    token = integration_token(world.instansi.id)
+    path = _file_link(client, token)
+    got = client.get(path)
+    assert got.status_code == 200 and got.data == pdf
+    assert got.headers["Cache-Control"] == "private, no-store"
