@@ -17,9 +17,9 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as migrate_group
-from sqlalchemy import func, select
 
 from api import create_app
+from api.cli_audit import audit
 from api.cli_config import config_group
 from api.cli_portalrb import integration_token, portalrb
 from api.cli_rubric import rubric
@@ -28,12 +28,9 @@ from api.config import load as load_settings
 from api.demo import load_demo
 from notifications.dispatcher import dispatch_once, run_forever
 from notifications.settings import DeliverySettings
-from workflow.audit import verify_chains
 from workflow.clock import JAKARTA, utcnow
-from workflow.db import db
 from workflow.directory import create_user
 from workflow.errors import DomainError
-from workflow.models import AuditEvent
 from workflow.permissions import ROLES
 from workflow.scheduler import run_scheduler
 from workflow.sweep import sweep as sweep_at
@@ -73,6 +70,7 @@ def run() -> None:
 main.add_command(config_group)
 main.add_command(integration_token)
 main.add_command(portalrb)
+main.add_command(audit)
 
 
 @main.group()
@@ -121,25 +119,6 @@ def demo() -> None:
     """Load the demo instansi once and print fresh tokens for its users."""
     for line in load_demo(ttl_days=int(current_app.config["TOKEN_TTL_DAYS"])):
         click.echo(line)
-
-
-@main.group()
-def audit() -> None:
-    """Audit trail tools."""
-
-
-@audit.command("verify")
-@with_appcontext
-def audit_verify() -> None:
-    """Recompute every case's hash chain; name the first broken event of each."""
-    broken = verify_chains()
-    events = db.session.execute(select(func.count(AuditEvent.id))).scalar()
-    for link in broken:
-        click.echo(f"BROKEN case {link.case_id}: event {link.event_id} (seq {link.seq}): "
-                   f"{link.problem}")
-    if broken:
-        sys.exit(1)
-    click.echo(f"OK: {events} events, every chain intact")
 
 
 @main.command("dispatcher")

@@ -144,6 +144,13 @@ class Settings(BaseSettings):
     SIGNED_LINK_DAYS: int = setting(30, "days a signed evidence link stays valid", ge=1)
     PORTALRB_MAX_LINKED_FILE_MB: int = setting(
         50, "evidence files larger than this (MB) are described to PortalRB, not linked", ge=1)
+    # The audit trail (issue 9).
+    AUDIT_KEY: str = setting("", "HMAC key of the audit chains; keep it outside the database "
+                             "and its backups", secret=True,
+                             shown="(empty: `ZI_AUDIT_KEY_FILE`, else `audit.key` in the "
+                             "instance directory, made once)")
+    AUDIT_KEY_FILE: Path | None = setting(None, "file holding the audit key",
+                                          shown="(none)")
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod

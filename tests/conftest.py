@@ -26,6 +26,8 @@ from workflow.db import db
 from workflow.directory import create_user
 from workflow.models import Instansi, Unit
 
+TEST_AUDIT_KEY = "test-audit-key-not-a-secret-0123456789"
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -53,6 +55,7 @@ def migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         "SQLALCHEMY_DATABASE_URI": database_url,
         "PUBLIC_BASE_URL": "http://zi.test",
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+        "AUDIT_KEY": TEST_AUDIT_KEY,
     })
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)

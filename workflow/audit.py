@@ -1,106 +1,246 @@
-"""The append-only history of a case, chained by hashes so that an edited row is detected.
+"""The append-only history of cases and duties, tamper-evident three ways (issue 9).
 
-Each event stores the SHA-256 of the previous event of the same case; ``verify_chains``
-recomputes every chain and names the first event that no longer matches.
+1. Each event's hash is an HMAC-SHA256 over its content and the previous event's hash, keyed
+   with a secret kept outside the database (``AUDIT_KEY`` / ``AUDIT_KEY_FILE``): who can
+   write to the database but not read the key cannot recompute a chain after an edit.
+2. The owner row (case, duty) keeps its chain head (``audit_seq``, ``audit_hash``), moved in
+   the same transaction as the event, so a deleted newest event or a deleted chain no longer
+   matches it, and a case state that its last event does not reach is named.
+3. On PostgreSQL, triggers refuse UPDATE and DELETE on the event tables (migration
+   ``0005_trust``). An ``anchor`` (a keyed digest of every head, kept elsewhere) also catches
+   a chain rewound together with its head.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import as_utc
 from workflow.db import db
-from workflow.models import AuditEvent, Case, User
+from workflow.models import GENESIS, AuditEvent, Case, Duty, DutyEvent, User
+from workflow.settings import current_audit_key
 
-GENESIS = "0" * 64
+CASE_FIELDS = ("case_id", "seq", "action", "actor_id", "actor_email", "role", "from_state",
+               "to_state", "reason", "score", "case_version", "prev_hash")
+DUTY_FIELDS = ("duty_id", "seq", "action", "actor_id", "actor_email", "role", "from_state",
+               "to_state", "detail", "prev_hash")
 
 
-def event_hash(event: AuditEvent) -> str:
-    fields = {
-        "case_id": event.case_id,
-        "seq": event.seq,
-        "action": event.action,
-        "actor_id": event.actor_id,
-        "actor_email": event.actor_email,
-        "role": event.role,
-        "from_state": event.from_state,
-        "to_state": event.to_state,
-        "reason": event.reason,
-        "score": event.score,
-        "case_version": event.case_version,
-        "occurred_at": as_utc(event.occurred_at).isoformat(timespec="microseconds"),
-        "prev_hash": event.prev_hash,
-    }
+def keyed_hash(key: bytes, fields: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 of the canonical JSON of ``fields``."""
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hmac.new(key, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def event_content(event: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """What an event's hash covers: the ``names`` attributes of ``event`` (a row or an
+    ORM object) and its time, in UTC."""
+    fields = {name: getattr(event, name) for name in names}
+    fields["occurred_at"] = as_utc(event.occurred_at).isoformat(timespec="microseconds")
+    return fields
+
+
+def event_hash(event: AuditEvent | DutyEvent, key: bytes | None = None) -> str:
+    names = CASE_FIELDS if isinstance(event, AuditEvent) else DUTY_FIELDS
+    return keyed_hash(key if key is not None else current_audit_key(), event_content(event, names))
+
+
+def _seal(owner: Case | Duty, event: AuditEvent | DutyEvent) -> None:
+    """Hash the event onto the owner's head and move the head, without touching the owner's
+    optimistic version (a Core UPDATE; the ORM object is told the new committed values)."""
+    event.seq, event.prev_hash = owner.audit_seq + 1, owner.audit_hash
+    event.hash = event_hash(event)
+    db.session.add(event)
+    model = type(owner)
+    db.session.execute(update(model).where(model.id == owner.id)
+                       .values(audit_seq=event.seq, audit_hash=event.hash)
+                       .execution_options(synchronize_session=False))
+    set_committed_value(owner, "audit_seq", event.seq)
+    set_committed_value(owner, "audit_hash", event.hash)
 
 
 def append_event(case: Case, actor: User, action: str, from_state: str | None,
                  reason: str | None, occurred_at: datetime,
                  score: dict[str, Any] | None = None) -> AuditEvent:
-    """Add the next event of the case to the session (the caller holds the case's row lock)."""
-    last = db.session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.case_id == case.id)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
-    event = AuditEvent(
-        case_id=case.id,
-        seq=(last.seq + 1) if last else 1,
-        action=action,
-        actor_id=actor.id,
-        actor_email=actor.email,
-        role=actor.role,
-        from_state=from_state,
-        to_state=case.state,
-        reason=reason,
-        score=score,
-        case_version=case.version,
-        occurred_at=occurred_at,
-        prev_hash=last.hash if last else GENESIS,
-    )
-    event.hash = event_hash(event)
-    db.session.add(event)
+    """Add the next event of the case (the caller holds the case's row lock).
+
+    The flush first: the case's version check runs before its head moves, and the event
+    records the version the write produced.
+    """
+    db.session.flush()
+    event = AuditEvent(case_id=case.id, action=action, actor_id=actor.id,
+                       actor_email=actor.email, role=actor.role, from_state=from_state,
+                       to_state=case.state, reason=reason, score=score,
+                       case_version=case.version, occurred_at=occurred_at)
+    _seal(case, event)
+    return event
+
+
+def append_duty_event(duty: Duty, actor: User, action: str, from_state: str,
+                      detail: dict[str, Any] | None, occurred_at: datetime) -> DutyEvent:
+    """Add the next event of the duty (the caller holds the duty's row)."""
+    event = DutyEvent(duty_id=duty.id, action=action, actor_id=actor.id,
+                      actor_email=actor.email, role=actor.role, from_state=from_state,
+                      to_state=duty.state, detail=detail, occurred_at=occurred_at)
+    _seal(duty, event)
     return event
 
 
 @dataclass(frozen=True)
 class BrokenLink:
-    case_id: int
-    event_id: int
-    seq: int
+    """One break: in which chain (``case`` or ``duty``) of which owner, of what kind, and
+    the first event concerned (``None`` when the events themselves are gone)."""
+
+    chain: str
+    owner_id: int
+    kind: str
     problem: str
+    event_id: int | None = None
+    seq: int | None = None
 
 
-def verify_chains() -> list[BrokenLink]:
-    """Recompute every chain; return the first broken event of each broken case."""
-    broken: list[BrokenLink] = []
-    case_id, prev_hash, expected_seq, skip = None, GENESIS, 1, False
-    rows = db.session.execute(
-        select(AuditEvent).order_by(AuditEvent.case_id, AuditEvent.seq)
-        .execution_options(yield_per=1000)
-    ).scalars()
-    for event in rows:
-        if event.case_id != case_id:
-            case_id, prev_hash, expected_seq, skip = event.case_id, GENESIS, 1, False
-        if skip:
+@dataclass(frozen=True)
+class _Chain:
+    name: str
+    model: type[AuditEvent] | type[DutyEvent]
+    owner: type[Case] | type[Duty]
+    owner_column: str
+
+
+CHAINS = (_Chain("case", AuditEvent, Case, "case_id"), _Chain("duty", DutyEvent, Duty, "duty_id"))
+
+
+def heads() -> dict[str, tuple[int, str]]:
+    """``case:7`` -> (sequence, hash) of every chain head."""
+    found: dict[str, tuple[int, str]] = {}
+    for chain in CHAINS:
+        for owner_id, seq, head in db.session.execute(
+                select(chain.owner.id, chain.owner.audit_seq, chain.owner.audit_hash)
+                .order_by(chain.owner.id)):
+            found[f"{chain.name}:{owner_id}"] = (seq, head)
+    return found
+
+
+def anchor_digest(key: bytes, chain_heads: Mapping[str, tuple[int, str]]) -> str:
+    return keyed_hash(key, {name: [seq, head] for name, (seq, head) in chain_heads.items()})
+
+
+def make_anchor(key: bytes | None = None) -> dict[str, Any]:
+    """Every chain head and their keyed digest: to keep where the database's administrator
+    cannot reach, and compare later (``verify_anchor``)."""
+    key = key if key is not None else current_audit_key()
+    chain_heads = heads()
+    return {"heads": {name: [seq, head] for name, (seq, head) in chain_heads.items()},
+            "digest": anchor_digest(key, chain_heads)}
+
+
+def verify_anchor(anchor: Mapping[str, Any], key: bytes | None = None) -> list[BrokenLink]:
+    """Each chain of the anchor must still contain the event that was its head then."""
+    key = key if key is not None else current_audit_key()
+    try:
+        recorded = {name: (int(value[0]), str(value[1]))
+                    for name, value in anchor["heads"].items()}
+        digest = str(anchor["digest"])
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return [BrokenLink("anchor", 0, "anchor_invalid", "the anchor file is not an anchor")]
+    if not hmac.compare_digest(anchor_digest(key, recorded), digest):
+        return [BrokenLink("anchor", 0, "anchor_invalid",
+                           "the anchor's digest does not match it (edited, or another key)")]
+    broken = []
+    for name, (seq, head) in recorded.items():
+        chain_name, _, owner = name.partition(":")
+        chain = next((c for c in CHAINS if c.name == chain_name), None)
+        if chain is None or seq == 0:
             continue
-        problem = None
-        if event.seq != expected_seq:
-            problem = f"sequence {event.seq}, expected {expected_seq}"
+        found = db.session.execute(
+            select(chain.model.id, chain.model.hash)
+            .where(getattr(chain.model, chain.owner_column) == int(owner),
+                   chain.model.seq == seq)).first()
+        if found is None or found.hash != head:
+            broken.append(BrokenLink(
+                chain.name, int(owner), "rewound",
+                f"the anchored head (seq {seq}) is gone or changed", None, seq))
+    return broken
+
+
+def _events(chain: _Chain) -> Iterator[list[Any]]:
+    """The events of each owner, one owner at a time, streamed."""
+    owner_column = getattr(chain.model, chain.owner_column)
+    current: list[Any] = []
+    for event in db.session.execute(
+            select(chain.model).order_by(owner_column, chain.model.seq)
+            .execution_options(yield_per=1000)).scalars():
+        if current and getattr(current[0], chain.owner_column) != getattr(
+                event, chain.owner_column):
+            yield current
+            current = []
+        current.append(event)
+    if current:
+        yield current
+
+
+def _check_events(chain: _Chain, owner_id: int, events: Iterable[Any], key: bytes
+                  ) -> tuple[BrokenLink | None, Any]:
+    """The first broken link of one chain, and its last event."""
+    prev_hash, expected, last = GENESIS, 1, None
+    names = CASE_FIELDS if chain.model is AuditEvent else DUTY_FIELDS
+    for event in events:
+        kind = None
+        if event.seq != expected:
+            kind, problem = "missing_event", f"sequence {event.seq}, expected {expected}"
         elif event.prev_hash != prev_hash:
-            problem = "prev_hash does not match the previous event"
-        elif event_hash(event) != event.hash:
-            problem = "hash does not match the event's content"
-        if problem:
-            broken.append(BrokenLink(event.case_id, event.id, event.seq, problem))
-            skip = True
-        prev_hash, expected_seq = event.hash, expected_seq + 1
+            kind, problem = "relinked", "prev_hash does not match the previous event"
+        elif not hmac.compare_digest(keyed_hash(key, event_content(event, names)), event.hash):
+            kind, problem = "edited", "hash does not match the event's content (or the key)"
+        if kind:
+            return BrokenLink(chain.name, owner_id, kind, problem, event.id, event.seq), event
+        prev_hash, expected, last = event.hash, expected + 1, event
+    return None, last
+
+
+def verify_chains(key: bytes | None = None) -> list[BrokenLink]:
+    """Recompute every chain; return the first break of each broken case or duty."""
+    key = key if key is not None else current_audit_key()
+    broken: list[BrokenLink] = []
+    for chain in CHAINS:
+        owners = {row.id: row for row in db.session.execute(
+            select(chain.owner.id, chain.owner.audit_seq, chain.owner.audit_hash,
+                   *([Case.state] if chain.owner is Case else [])))}
+        seen: set[int] = set()
+        for events in _events(chain):
+            owner_id = getattr(events[0], chain.owner_column)
+            seen.add(owner_id)
+            link, last = _check_events(chain, owner_id, events, key)
+            if link is not None:
+                broken.append(link)
+                continue
+            owner = owners.get(owner_id)
+            if owner is None:
+                continue
+            if (owner.audit_seq, owner.audit_hash) != (last.seq, last.hash):
+                broken.append(BrokenLink(
+                    chain.name, owner_id, "head_mismatch",
+                    f"the head says seq {owner.audit_seq}, the newest event is seq {last.seq}"
+                    " (events deleted after it, or the head edited)", last.id, last.seq))
+            elif chain.owner is Case and owner.state != last.to_state:
+                broken.append(BrokenLink(
+                    chain.name, owner_id, "state_unexplained",
+                    f"the case is in {owner.state}, its last event leaves it in "
+                    f"{last.to_state}", last.id, last.seq))
+        for owner_id, owner in owners.items():
+            if owner_id in seen:
+                continue
+            if chain.owner is Case or owner.audit_seq:
+                broken.append(BrokenLink(
+                    chain.name, owner_id, "chain_missing",
+                    f"no event left; the head says seq {owner.audit_seq}"))
     return broken

@@ -202,7 +202,10 @@ def put_declaration(actor: User, case_id: int, data: Mapping[str, Any], expected
         decl.team = [name.strip() for name in data["team"] if name.strip()]
         decl.updated_at, decl.updated_by = now, actor.id
         db.session.add(decl)
-        append_event(case, actor, "put_declaration", case.state, None, now)
+        append_event(case, actor, "put_declaration", case.state, None, now, score={
+            "staff_total": decl.staff_total, "pakta_signed": decl.pakta_signed,
+            "head_signed": decl.head_signed, "commitment_statement": decl.commitment_statement,
+            "team": decl.team})
         return decl
 
     return _in_transaction(work)

@@ -3,8 +3,9 @@ waive (inspectorate). DOMAIN.md: Duties of a building unit; Roles in the system.
 
 Each change is one transaction and a conditional ``UPDATE … WHERE state IN (…)``: of two
 racing requests one wins and the other gets ``transition_not_available``, on SQLite and
-PostgreSQL alike. Duties are not cases: no hash chain, the row keeps who did what and when.
-The sweep (``workflow.sweep``) creates duties and marks them overdue.
+PostgreSQL alike. Each change also appends a ``DutyEvent`` with what was handed in, on the
+duty's own keyed hash chain (``workflow.audit``). The sweep (``workflow.sweep``) creates
+duties and marks them overdue.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
+from workflow.audit import append_duty_event
 from workflow.clock import utcnow
 from workflow.db import db
 from workflow.directory import get_unit
@@ -29,6 +31,9 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "acknowledge": (("submitted",), "acknowledged", ("inspectorate",)),
     "waive": (("open", "overdue"), "waived", ("inspectorate",)),
 }
+
+
+ACTED_AT = {"submit": "submitted_at", "acknowledge": "acknowledged_at", "waive": "waived_at"}
 
 
 def _load(duty_id: int) -> Duty:
@@ -99,11 +104,15 @@ def _change(actor: User, duty_id: int, action: str, values: dict[str, Any],
         result: Any = db.session.execute(
             update(Duty).where(Duty.id == duty.id, Duty.state.in_(sources))
             .values(state=target, **values).execution_options(synchronize_session=False))
+        from_state = duty.state
+        db.session.refresh(duty)  # the row is ours now: its state and chain head are current
         if result.rowcount != 1:
-            db.session.refresh(duty)
             raise Conflict(f"Tindakan {action} tidak tersedia pada status {duty.state}",
                            f"{action} is not available in state {duty.state}",
                            code="transition_not_available")
+        append_duty_event(duty, actor, action, from_state,
+                          {key: value for key, value in values.items()
+                           if not key.endswith(("_by", "_at"))}, values[ACTED_AT[action]])
         if then is not None:
             then(actor, duty)
         db.session.commit()

@@ -150,6 +150,13 @@ def team_formed(facts: CaseFacts) -> list[Unmet]:
                   "The Zona Integritas team has not been formed")]
 
 
+def declaration_holds(facts: CaseFacts) -> list[Unmet]:
+    """What start_building checked of the pencanangan still holds at submit_to_tpi: the
+    declaration stays editable while building, so a later edit (0 signatories, no team)
+    must not slip through to the proposal."""
+    return pakta_signed(facts) + commitment_recorded(facts) + team_formed(facts)
+
+
 def _listed(items: tuple[str, ...], limit: int = 10) -> str:
     shown = ", ".join(items[:limit])
     return shown + (f" (+{len(items) - limit})" if len(items) > limit else "")

@@ -49,7 +49,7 @@ TRANSITIONS: tuple[TransitionSpec, ...] = (
     ),
     TransitionSpec(
         "submit_to_tpi", ("pembangunan",), "pengusulan", ("coordinator",),
-        (guards.self_assessment_complete, guards.built_one_year),
+        (guards.declaration_holds, guards.self_assessment_complete, guards.built_one_year),
         relies_on="self",
     ),
     TransitionSpec(

@@ -32,6 +32,7 @@ from workflow.clock import utcnow
 from workflow.db import Model, db
 
 UtcDateTime = DateTime(timezone=True)
+GENESIS = "0" * 64  # the "previous hash" of a chain's first event, and an empty chain's head
 CLOSED_STATES = ("dicabut", "ditarik")
 
 
@@ -111,6 +112,7 @@ class ApiToken(Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
 
@@ -165,6 +167,10 @@ class Case(Model):
     rubric_id: Mapped[str | None] = mapped_column(String(60))
     rubric_sha256: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The head of the case's audit chain (issue 9): a deleted newest event, or a deleted
+    # chain, no longer matches it. Moved by a Core UPDATE, so it does not bump ``version``.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
 
     unit: Mapped[Unit] = relationship()
     declaration: Mapped[Declaration | None] = relationship(back_populates="case")
@@ -368,6 +374,9 @@ class OutboxMessage(Model):
     lease_owner: Mapped[str | None] = mapped_column(String(32))
     digest_sent_in: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"),
                                                        index=True)
+    # Retry budget (issue 9): a temporary failure after this instant is final. Fixed at the
+    # first claim; ``zi outbox retry`` clears it, so a re-queued message gets a new budget.
+    give_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OutboxAttempt(Model):
@@ -423,5 +432,29 @@ class Duty(Model):
     waived_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     waived_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The head of the duty's own audit chain (``DutyEvent``), as on the case.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    audit_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
 
     unit: Mapped[Unit] = relationship()
+
+
+class DutyEvent(Model):
+    """Append-only history of a duty (submit, acknowledge, waive) with what was handed in,
+    chained by keyed hashes like the case's ``AuditEvent``."""
+
+    __tablename__ = "duty_event"
+    __table_args__ = (UniqueConstraint("duty_id", "seq", name="uq_duty_event_duty_seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    duty_id: Mapped[int] = mapped_column(ForeignKey("duty.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

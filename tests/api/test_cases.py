@@ -195,3 +195,21 @@ def test_90_2021_submission_needs_a_year_of_building(client, world):
     assert [u["code"] for u in refused.json["unmet"]] == ["building_period_too_short"]
     with time_machine.travel(utcnow() + timedelta(days=366)):
         assert fire(client, world, case, "submit_to_tpi", "coordinator").status_code == 200
+
+
+def test_a_declaration_broken_after_start_building_stops_submit_to_tpi(client, world):
+    case = open_case(client, world)
+    assert put_declaration(client, world, case).status_code == 200
+    case = fire(client, world, get_case(client, world, case["id"]), "start_building",
+                "coordinator").json
+    assert fill_worksheet(client, world, case, "self", "coordinator").status_code == 200
+    emptied = {**GOOD_DECLARATION, "pakta_signed": 0, "team": []}
+    assert put_declaration(client, world, case, emptied).status_code == 200
+    refused = fire(client, world, get_case(client, world, case["id"]), "submit_to_tpi",
+                   "coordinator")
+    assert refused.status_code == 422
+    assert [u["code"] for u in refused.json["unmet"]] == ["pakta_coverage_insufficient",
+                                                          "zi_team_missing"]
+    assert put_declaration(client, world, case).status_code == 200
+    assert fire(client, world, get_case(client, world, case["id"]), "submit_to_tpi",
+                "coordinator").status_code == 200

@@ -260,3 +260,37 @@ def test_dashboard_costs_a_fixed_number_of_queries(client, world):
     assert sum(c["count"] for c in many["cases"]) == 20
     assert small == large
     assert small <= 10
+
+
+def test_duty_actions_are_audited_with_what_was_handed_in(client, swept):
+    from tests.workflow.test_audit import kinds, tamper
+    from workflow.audit import verify_chains
+    from workflow.models import DutyEvent
+
+    world = swept
+    submitted = duty_id(world, world.unit)
+    waived = duty_id(world, world.other_unit)
+    assert post(client, world, "coordinator", f"/api/v1/duties/{submitted}/submit",
+                {"report": "Laporan tahunan", "evidence": ["https://bukti.go.id/1"]}
+                ).status_code == 200
+    assert post(client, world, "inspectorate", f"/api/v1/duties/{submitted}/acknowledge",
+                {"note": "Diterima"}).status_code == 200
+    assert post(client, world, "inspectorate", f"/api/v1/duties/{waived}/waive",
+                {"reason": "Unit dilebur"}).status_code == 200
+    trail = db.session.execute(select(DutyEvent).order_by(DutyEvent.id)).scalars().all()
+    assert [(e.duty_id, e.seq, e.action, e.from_state, e.to_state, e.detail) for e in trail] == [
+        (submitted, 1, "submit", "open", "submitted",
+         {"report": "Laporan tahunan", "evidence": ["https://bukti.go.id/1"]}),
+        (submitted, 2, "acknowledge", "submitted", "acknowledged",
+         {"acknowledge_note": "Diterima"}),
+        (waived, 1, "waive", "open", "waived", {"waive_reason": "Unit dilebur"}),
+    ]
+    assert trail[1].prev_hash == trail[0].hash
+    assert db.session.get(Duty, submitted).audit_seq == 2
+    # (the cases of this fixture were written without events: only the duties count here)
+    assert [b for b in verify_chains() if b.chain == "duty"] == []
+    tamper(("UPDATE duty_event SET detail = :detail WHERE id = :id",
+            {"detail": '{"report": "Laporan lain"}', "id": trail[0].id}))
+    assert ("duty", submitted, "edited") in kinds(verify_chains())
+    tamper(("DELETE FROM duty_event WHERE id = :id", {"id": trail[2].id}))
+    assert ("duty", waived, "chain_missing") in kinds(verify_chains())
