@@ -19,6 +19,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as migrate_group
 
 from api import create_app
+from api.cli_access import USER_COMMANDS, token
 from api.cli_audit import audit
 from api.cli_config import config_group
 from api.cli_portalrb import integration_token, portalrb
@@ -71,6 +72,7 @@ main.add_command(config_group)
 main.add_command(integration_token)
 main.add_command(portalrb)
 main.add_command(audit)
+main.add_command(token)
 
 
 @main.group()
@@ -98,6 +100,10 @@ def user_add(email: str, role: str, units: tuple[int, ...], instansi: int | None
         raise click.ClickException(f"{err.message_en} {err.errors or ''}".strip()) from err
     click.echo(f"user {new_user.id} {new_user.email} ({new_user.role}) created; token:")
     click.echo(token)
+
+
+for command in USER_COMMANDS:
+    user.add_command(command)
 
 
 @main.command("serve")

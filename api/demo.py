@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from workflow import cases, directory
+from workflow.access import revoke_all
 from workflow.clock import jakarta_date, utcnow
 from workflow.db import db
 from workflow.models import Case, Instansi, User
@@ -49,12 +50,14 @@ def _build() -> None:
 
 
 def load_demo(ttl_days: int) -> list[str]:
-    """Create the demo once; every call prints fresh tokens as shell exports."""
+    """Create the demo once; every call revokes the demo users' tokens and prints fresh ones
+    as shell exports."""
     if db.session.execute(select(Instansi).where(Instansi.name == DEMO_INSTANSI)).first() is None:
         _build()
     lines = []
     for email, _role, label in DEMO_USERS:
         demo_user = db.session.execute(select(User).where(User.email == email)).scalar_one()
+        revoke_all(demo_user)  # the tokens printed by an earlier run stop working
         token = directory.issue_token(demo_user, ttl_days)
         lines.append(f"export ZI_{label}_TOKEN={token}  # {email}")
     db.session.commit()

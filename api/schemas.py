@@ -35,6 +35,15 @@ class Figure(fields.Field):
         return None if value is None else f"{value:.2f}"
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only: "yes", 1 or "true" are refused, not guessed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Harus true atau false / must be true or false")
+        return value
+
+
 class JakartaDateTime(fields.DateTime):
     """Stored in UTC, shown in Asia/Jakarta (ISO 8601 with the +07:00 offset)."""
 
@@ -62,14 +71,14 @@ class InstansiOut(Schema):
 
 
 class UnitIn(Schema):
-    instansi_id = Id(required=True)
+    instansi_id = Id(strict=True, required=True)
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     code = fields.String(required=True, validate=validate.Length(min=1, max=50))
-    eselon = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
-    strategic_service = fields.Boolean(required=True)
-    rb_implemented = fields.Boolean(required=True)
-    large_resources = fields.Boolean(required=True)
-    afirmasi = fields.Boolean(load_default=False, metadata={
+    eselon = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=4))
+    strategic_service = StrictBoolean(required=True)
+    rb_implemented = StrictBoolean(required=True)
+    large_resources = StrictBoolean(required=True)
+    afirmasi = StrictBoolean(load_default=False, metadata={
         "description": "an affirmative-action unit (admin): proposed to PortalRB as WBK-AFIRMASI"})
 
 
@@ -90,7 +99,7 @@ class UnitQuery(Schema):
 
 class CaseIn(Schema):
     target = fields.String(required=True, validate=validate.OneOf(TARGETS))
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
     regulation = fields.String(required=True, validate=validate.OneOf(RUBRIC_IDS))
     rubric = fields.String(load_default=None, validate=validate.Length(min=1, max=60), metadata={
         "description": "rubric version to score by (GET /rubrics); default: the regulation's "
@@ -133,12 +142,15 @@ class CaseOut(Schema):
 
 
 class DeclarationIn(Schema):
-    staff_total = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_INT))
-    pakta_signed = fields.Integer(required=True, validate=validate.Range(min=0, max=MAX_INT))
-    head_signed = fields.Boolean(required=True)
-    commitment_statement = fields.String(required=True)
-    team = fields.List(fields.String(validate=validate.Length(max=200)), required=True)
-    expected_version = fields.Integer(required=True, load_only=True,
+    staff_total = fields.Integer(strict=True, required=True,
+                                 validate=validate.Range(min=1, max=MAX_INT))
+    pakta_signed = fields.Integer(strict=True, required=True,
+                                  validate=validate.Range(min=0, max=MAX_INT))
+    head_signed = StrictBoolean(required=True)
+    commitment_statement = fields.String(required=True, validate=validate.Length(max=20000))
+    team = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
+                       validate=validate.Length(max=200))
+    expected_version = fields.Integer(strict=True, required=True, load_only=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
 
 
@@ -155,8 +167,8 @@ class SummaryIn(Schema):
 
 
 class AssessmentIn(SummaryIn):
-    final = fields.Boolean(required=True)
-    expected_version = fields.Integer(required=True,
+    final = StrictBoolean(required=True)
+    expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
 
 
@@ -192,18 +204,18 @@ class ProposalIn(Schema):
     bpk_opinion = fields.String(required=True, validate=validate.OneOf(("WTP", "WDP", "TW", "TMP")))
     sakip_instansi = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
     indeks_rb = Figure(required=True)
-    spip_level = fields.Integer(required=True, validate=validate.Range(min=1, max=5))
+    spip_level = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
     tlhp_percent = Figure(required=True)
     lhkpn_percent = Figure(required=True)
     lhkasn_percent = Figure(required=True)
     sakip_unit = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
-    expected_version = fields.Integer(required=True,
+    expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
 
 
 class TransitionIn(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(tuple(SPECS)))
-    expected_version = fields.Integer(required=True,
+    expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
     reason = fields.String(load_default=None, validate=validate.Length(max=4000))
 
@@ -252,3 +264,38 @@ class ReadinessOut(Schema):
 
 class DiagramQuery(Schema):
     case_id = Id()
+
+
+class UserOut(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    instansi_id = fields.Integer(allow_none=True)
+    unit_ids = fields.Function(lambda user: sorted(user.unit_ids))
+    language = fields.String()
+    daily_digest = fields.Boolean()
+    active = fields.Boolean()
+
+
+class UserPatchIn(Schema):
+    """``active`` alone (de)activates; ``role`` sets role and scope together."""
+
+    active = StrictBoolean()
+    role = fields.String(validate=validate.OneOf(("coordinator", "inspectorate", "tpn", "admin")))
+    units = fields.List(Id(strict=True), load_default=list, validate=validate.Length(max=1000))
+    instansi_id = Id(strict=True, load_default=None, allow_none=True)
+
+
+class TokenOut(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    created_at = JakartaDateTime()
+    expires_at = JakartaDateTime()
+    revoked_at = JakartaDateTime(allow_none=True)
+
+
+class IssuedTokenOut(Schema):
+    user_id = fields.Integer()
+    token = fields.String(metadata={"description": "shown once; only its hash is stored"})
+

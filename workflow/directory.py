@@ -16,7 +16,7 @@ from workflow.db import db
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.lke import portalrb_feed
 from workflow.models import ApiToken, Instansi, Unit, User, user_unit
-from workflow.permissions import ROLES, require_role, require_view
+from workflow.permissions import require_role, require_view
 
 INSTANSI_KINDS = ("kementerian", "lembaga", "pemda")
 
@@ -35,10 +35,10 @@ def issue_token(user: User, ttl_days: int, now: datetime | None = None) -> str:
 
 
 def authenticate(token: str, now: datetime | None = None) -> User | None:
-    """The active user owning an unexpired token, or None (one indexed lookup)."""
+    """The active user owning an unexpired, unrevoked token, or None (one indexed lookup)."""
     user: User | None = db.session.execute(
         select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token),
+        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > (now or utcnow()), User.active.is_(True))
     ).scalar_one_or_none()
     return user
@@ -56,23 +56,12 @@ def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
                 instansi_id: int | None = None, name: str = "", language: str = "id",
                 ttl_days: int = 365, daily_digest: bool = False) -> tuple[User, str]:
     """Create a user and their first token (returned once, stored hashed)."""
-    errors: dict[str, list[str]] = {}
-    if role not in ROLES:
-        errors["role"] = [f"harus salah satu dari / must be one of: {', '.join(ROLES)}"]
-    if role == "inspectorate" and instansi_id is None:
-        errors["instansi"] = ["wajib untuk inspektorat / required for the inspectorate"]
-    if role == "coordinator" and not unit_ids:
-        errors["unit"] = ["wajib untuk koordinator / required for a coordinator"]
-    if instansi_id is not None and db.session.get(Instansi, instansi_id) is None:
-        errors["instansi"] = [f"instansi {instansi_id} tidak ada / does not exist"]
-    units = [db.session.get(Unit, unit_id) for unit_id in unit_ids]
-    if any(unit is None for unit in units):
-        errors["unit"] = ["unit tidak ada / unit does not exist"]
-    if errors:
-        raise InvalidInput("Data pengguna tidak valid", "Invalid user data", errors=errors)
-    user = User(email=email.strip().lower(), role=role, instansi_id=instansi_id, name=name,
-                language=language, daily_digest=daily_digest,
-                units=[unit for unit in units if unit is not None])
+    from workflow.access import check_user, normalised_email  # access builds on this module
+
+    address = normalised_email(email)
+    units = check_user(role, unit_ids, instansi_id)
+    user = User(email=address, role=role, instansi_id=instansi_id, name=name,
+                language=language, daily_digest=daily_digest, units=units)
     db.session.add(user)
     try:
         db.session.flush()

@@ -7,6 +7,7 @@ from api.resources import (
     instansi,
     rubrics,
     units,
+    users,
     workflow,
     worksheets,
 )
@@ -14,4 +15,4 @@ from api.resources import (
 BLUEPRINTS = (instansi.blp, units.blp, cases.blp, worksheets.blp, evidence.blp, rubrics.blp,
               workflow.blp,
               duties.blp,
-              duties.dashboard_blp)
+              duties.dashboard_blp, users.blp)

@@ -50,3 +50,9 @@ def test_demo_loads_once_and_prints_working_tokens(app, client):
     case = client.get(f"/api/v1/cases/{exports['ZI_CASE']}", headers=coordinator)
     assert case.status_code == 200 and case.json["state"] == "pencanangan"
     assert exports["ZI_COORDINATOR_TOKEN"] not in first.output
+    earlier = [line.split("=", 1)[1].split()[0] for line in first.output.splitlines()
+               if line.startswith("export ZI_") and "TOKEN" in line]
+    assert len(earlier) == 4
+    for token in earlier:  # a second run revokes what the first printed
+        assert client.get("/api/v1/units", headers={"Authorization": f"Bearer {token}"}
+                          ).status_code == 401
