@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from api import auth, errors, evidence_files, portalrb
+from api import auth, errors, evidence_files, limits, portalrb
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
@@ -65,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     portalrb.init_app(app)
     app.before_request(auth.load_user)
+    limits.install(app)  # its checks run first, ahead of the token's
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

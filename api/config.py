@@ -151,6 +151,9 @@ class Settings(BaseSettings):
                              "instance directory, made once)")
     AUDIT_KEY_FILE: Path | None = setting(None, "file holding the audit key",
                                           shown="(none)")
+    # Hostile input (issue 9).
+    MAX_BODY_BYTES: int = setting(2 * 1024 * 1024, "larger request bodies are answered 413 "
+                                  "before they are read", ge=1024)
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod

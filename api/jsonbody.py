@@ -1,9 +1,8 @@
-"""Request bodies are parsed with numbers as ``Decimal``: a score never passes through float."""
+"""Request bodies are parsed with numbers as ``Decimal`` (a score never passes through float)
+and checked against hostile shapes (``api.limits``) before any schema sees them."""
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
 from typing import Any
 
 import flask
@@ -12,9 +11,10 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict
 
+from api.limits import load_json
+from workflow.errors import InvalidInput
 
-def _no_constants(name: str) -> Any:
-    raise json.JSONDecodeError(f"{name} is not a number", name, 0)
+MAX_PAGE = 1_000_000
 
 
 class DecimalJsonParser(FlaskParser):
@@ -25,8 +25,20 @@ class DecimalJsonParser(FlaskParser):
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
             return core.missing
-        return json.loads(req.get_data(cache=True).decode("utf-8"), parse_float=Decimal,
-                          parse_constant=_no_constants)
+        return load_json(req.get_data(cache=True))
+
+
+class PageParser(FlaskParser):
+    """Pages are bounded: an offset past any table is a 400, not a database error."""
+
+    DEFAULT_VALIDATION_STATUS = 400
+
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        parameters = super().parse(*args, **kwargs)
+        if parameters.page > MAX_PAGE:
+            raise InvalidInput("Halaman terlalu besar", "Page out of range",
+                               errors={"page": [f"maksimum / at most {MAX_PAGE}"]})
+        return parameters
 
     def load_files(self, req: flask.Request, schema: Any) -> Any:
         """A multipart body whole, its files and its plain fields: OpenAPI 3 documents one
@@ -36,3 +48,4 @@ class DecimalJsonParser(FlaskParser):
 
 class Blueprint(SmorestBlueprint):
     ARGUMENTS_PARSER = DecimalJsonParser()
+    PAGINATION_ARGUMENTS_PARSER = PageParser()

@@ -9,7 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, ValidationError, fields, validate
 from werkzeug.datastructures import FileStorage
 
-from api.schemas import MAX_INT, EvaluationOut, JakartaDateTime, UnmetOut
+from api.schemas import MAX_INT, EvaluationOut, JakartaDateTime, StrictBoolean, UnmetOut
 from workflow.lke.answers import MAX_NOTE
 from workflow.lke.evidence import MAX_DESCRIPTION
 from workflow.lke.marking import MAX_COUNT
@@ -43,7 +43,7 @@ class AnswerFields(Schema):
                          allow_none=True, metadata=_COUNTS_DOC)
     note = fields.String(validate=validate.Length(max=MAX_NOTE), metadata={
         "description": "the unit's note (self) or the assessor's note (tpi, tpn)"})
-    needs_revision = fields.Boolean(metadata={
+    needs_revision = StrictBoolean(metadata={
         "description": "tpi/tpn only: the unit must revise this question"})
     evidence_links = fields.List(fields.String(validate=validate.Length(max=2000)),
                                  validate=validate.Length(max=20), metadata={
@@ -52,7 +52,7 @@ class AnswerFields(Schema):
 
 
 class AnswerIn(AnswerFields):
-    expected_version = fields.Integer(required=True,
+    expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
 
 
@@ -61,7 +61,7 @@ class ItemAnswerIn(AnswerFields):
 
 
 class AnswersIn(Schema):
-    expected_version = fields.Integer(required=True,
+    expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
     items = fields.List(fields.Nested(ItemAnswerIn), required=True,
                         validate=validate.Length(min=1, max=500))
