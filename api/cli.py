@@ -22,6 +22,7 @@ from api import create_app
 from api.cli_access import USER_COMMANDS, token
 from api.cli_audit import audit
 from api.cli_config import config_group
+from api.cli_outbox import outbox_group
 from api.cli_portalrb import integration_token, portalrb
 from api.cli_rubric import rubric
 from api.config import ConfigError
@@ -73,6 +74,7 @@ main.add_command(integration_token)
 main.add_command(portalrb)
 main.add_command(audit)
 main.add_command(token)
+main.add_command(outbox_group)
 
 
 @main.group()

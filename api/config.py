@@ -125,7 +125,9 @@ class Settings(BaseSettings):
     OUTBOX_BATCH_SIZE: int = setting(50, "messages sent per dispatcher pass", ge=1)
     OUTBOX_LEASE_SECONDS: int = setting(
         300, "how long a dispatcher holds a message it sends (> SMTP_TIMEOUT)", ge=1)
-    OUTBOX_MAX_ATTEMPTS: int = setting(10, "attempts before a message is given up", ge=1)
+    OUTBOX_RETRY_HOURS: float = setting(
+        72.0, "hours after its first claim during which a temporary failure is retried",
+        gt=0)
     OUTBOX_BACKOFF_SECONDS: int = setting(60, "first retry delay after a temporary failure",
                                           ge=1)
     OUTBOX_BACKOFF_CAP_SECONDS: int = setting(3600, "longest retry delay", ge=1)

@@ -299,3 +299,36 @@ class IssuedTokenOut(Schema):
     user_id = fields.Integer()
     token = fields.String(metadata={"description": "shown once; only its hash is stored"})
 
+
+class OutboxAttemptOut(Schema):
+    attempted_at = JakartaDateTime()
+    outcome = fields.String(metadata={
+        "description": "sent, temporary, permanent; started (under way), unknown (the "
+                       "dispatcher stopped between sending and recording), requeued (by an "
+                       "operator)"})
+    smtp_code = fields.Integer(allow_none=True)
+    detail = fields.String(allow_none=True)
+
+
+class OutboxMessageOut(Schema):
+    id = fields.Integer()
+    template = fields.String()
+    recipient_email = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    rfc_message_id = fields.String(allow_none=True)
+    created_at = JakartaDateTime()
+    next_attempt_at = JakartaDateTime()
+    give_up_at = JakartaDateTime(allow_none=True)
+    sent_at = JakartaDateTime(allow_none=True)
+
+
+class OutboxMessageDetailOut(OutboxMessageOut):
+    attempt_log = fields.List(fields.Nested(OutboxAttemptOut))
+
+
+class OutboxQuery(Schema):
+    status = fields.List(fields.String(validate=validate.OneOf(
+        ("pending", "sending", "sent", "failed", "uncertain", "digested"))),
+        metadata={"description": "repeatable; default failed and uncertain"})

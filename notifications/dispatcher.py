@@ -4,8 +4,19 @@ STACK.md (Outbox and SMTP): a batch is claimed with ``FOR UPDATE SKIP LOCKED`` a
 and the claim is committed before any SMTP conversation, so no lock is held while sending.
 A row whose lease ran out (a crashed dispatcher) is due again. Every outcome is committed on
 its own, only while this run still holds the row's lease: several dispatchers in parallel
-send each message once. On SQLite, which has no row locks, the claim's ``UPDATE`` repeats
-the "due" condition, so a row another dispatcher took meanwhile is left out.
+send each message once.
+
+Exactly once, as far as SMTP allows (issue 9): an attempt is committed as ``started`` before
+the SMTP conversation and completed after it. A dispatcher killed in between leaves it
+``started``; the next claim marks it ``unknown`` (delivered or not, nobody knows) and sends
+again with the same Message-ID (receivers can drop the duplicate). A second ``unknown``
+attempt holds the message as ``uncertain`` for an operator (``zi outbox show|retry``): at
+most one duplicate, and every one of them recorded. Temporary failures are retried with
+backoff until a time budget (``OUTBOX_RETRY_HOURS``, from the first claim) runs out, so an
+SMTP outage of hours fails nothing for good.
+
+On SQLite, which has no row locks, the claim's ``UPDATE`` repeats the "due" condition, so a
+row another dispatcher took meanwhile is left out.
 
 Duty notices (``duty_*``) to a user who chose the daily digest are *held*: once per Jakarta
 day, at or after ``DIGEST_HOUR``, they are bundled into one ``daily_digest`` message and
@@ -40,6 +51,8 @@ HELD_PREFIX = "duty_"
 JITTER = 0.25  # a retry waits between 75 % and 100 % of its exponential delay
 DETAIL_MAX = 2000
 CLAIM_TRIES = 10  # a claim that lost every row to another dispatcher looks again
+# attempt outcomes besides SMTP's sent / temporary / permanent
+STARTED, UNKNOWN, REQUEUED = "started", "unknown", "requeued"
 Clock = Callable[[], datetime]
 
 
@@ -53,10 +66,12 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     released: int = 0
+    uncertain: int = 0
 
     def __str__(self) -> str:
         return (f"digests {self.digests}, claimed {self.claimed}, sent {self.sent}, "
-                f"retrying {self.retried}, failed {self.failed}, released {self.released}")
+                f"retrying {self.retried}, failed {self.failed}, released {self.released}, "
+                f"uncertain {self.uncertain}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +87,7 @@ class Claimed:
     attempts: int
     rfc_message_id: str
     lease_until: datetime
+    give_up_at: datetime
 
 
 @dataclass
@@ -200,16 +216,63 @@ def claim(run: _Run) -> list[Claimed]:
     rows = db.session.execute(
         select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
         .execution_options(populate_existing=True)).scalars().all()
+    unknown = _interrupted(ids)
     claimed = []
     for row in rows:
         if row.rfc_message_id is None:
             row.rfc_message_id = make_message_id(row.id, row.idempotency_key,
                                                  run.settings.mail_domain)
-        claimed.append(Claimed(row.id, row.idempotency_key, row.recipient_email, row.language,
-                               row.template, dict(row.context), row.attempts,
-                               row.rfc_message_id, lease_until))
+        if row.give_up_at is None:
+            row.give_up_at = now + timedelta(hours=run.settings.retry_hours)
+        message = Claimed(row.id, row.idempotency_key, row.recipient_email, row.language,
+                          row.template, dict(row.context), row.attempts, row.rfc_message_id,
+                          lease_until, as_utc(row.give_up_at))
+        if unknown.get(row.id, 0) >= 2:
+            detail = (f"{unknown[row.id]} attempts interrupted between sending and recording; "
+                      "held so as not to send a third copy: check with the recipient, then "
+                      "`zi outbox retry`")
+            row.status, row.lease_until, row.lease_owner, row.last_error = (
+                "uncertain", None, None, detail)
+            _report_failure(message, SendResult(TEMPORARY, None, detail), row.attempts, now)
+            continue
+        claimed.append(message)
     db.session.commit()
     return claimed
+
+
+def _interrupted(ids: list[int]) -> dict[int, int]:
+    """Attempts left ``started`` by a dispatcher that died become ``unknown``; returns how
+    many ``unknown`` attempts each message has had since an operator last re-queued it."""
+    db.session.execute(
+        update(OutboxAttempt)
+        .where(OutboxAttempt.message_id.in_(ids), OutboxAttempt.outcome == STARTED)
+        .values(outcome=UNKNOWN, detail="interrupted between sending and recording: "
+                                        "delivered or not")
+        .execution_options(synchronize_session=False))
+    counts: dict[int, int] = {}
+    for message_id, outcome in db.session.execute(
+            select(OutboxAttempt.message_id, OutboxAttempt.outcome)
+            .where(OutboxAttempt.message_id.in_(ids),
+                   OutboxAttempt.outcome.in_((UNKNOWN, REQUEUED)))
+            .order_by(OutboxAttempt.id)).all():
+        # an operator's re-queue starts the count again
+        counts[message_id] = counts.get(message_id, 0) + 1 if outcome == UNKNOWN else 0
+    return counts
+
+
+def begin_attempt(run: _Run, message: Claimed) -> int | None:
+    """Commit a ``started`` attempt before any byte goes to SMTP; None when this run no
+    longer holds the row (then it must not send)."""
+    now = as_utc(run.clock())
+    mine = ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
+            & (OutboxMessage.lease_owner == run.owner))
+    if not _rowcount(update(OutboxMessage).where(mine).values(lease_owner=run.owner)):
+        db.session.rollback()
+        return None
+    attempt = OutboxAttempt(message_id=message.id, attempted_at=now, outcome=STARTED)
+    db.session.add(attempt)
+    db.session.commit()
+    return attempt.id
 
 
 def _report_failure(message: Claimed, result: SendResult, attempts: int, now: datetime) -> None:
@@ -232,27 +295,32 @@ def _report_failure(message: Claimed, result: SendResult, attempts: int, now: da
                 "failed_at": now.isoformat()}, key=key)
 
 
-def record(run: _Run, message: Claimed, result: SendResult) -> str:
-    """Commit one attempt and its consequence; returns the row's new status, or ``lost``
-    when the lease was taken over meanwhile (the attempt is recorded all the same)."""
+def record(run: _Run, message: Claimed, result: SendResult, attempt_id: int | None = None
+           ) -> str:
+    """Commit one attempt's outcome and its consequence; returns the row's new status, or
+    ``lost`` when the lease was taken over meanwhile (the attempt is recorded all the same).
+    ``attempt_id`` is the ``started`` attempt this completes (else a new one is written)."""
     now = as_utc(run.clock())
     detail = result.detail[:DETAIL_MAX]
-    db.session.add(OutboxAttempt(message_id=message.id, attempted_at=now,
-                                 outcome=result.outcome, smtp_code=result.code, detail=detail))
+    outcome = {"outcome": result.outcome, "smtp_code": result.code, "detail": detail}
+    if attempt_id is None or not _rowcount(
+            update(OutboxAttempt).where(OutboxAttempt.id == attempt_id).values(**outcome)):
+        db.session.add(OutboxAttempt(message_id=message.id, attempted_at=now, **outcome))
     db.session.flush()  # write first: SQLite then holds the write lock for the whole step
     attempts = message.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "lease_owner": None}
+    delay = backoff(attempts, run.settings, run.rng)
     if result.outcome == SENT:
         status = "sent"
         values.update(sent_at=now, last_error=None)
-    elif result.outcome == TEMPORARY and attempts < run.settings.max_attempts:
+    elif result.outcome == TEMPORARY and now + delay <= message.give_up_at:
         status = "pending"
-        values.update(next_attempt_at=now + backoff(attempts, run.settings, run.rng),
-                      last_error=detail)
+        values.update(next_attempt_at=now + delay, last_error=detail)
     else:
         status = "failed"
         if result.outcome == TEMPORARY:
-            detail = f"gave up after {attempts} attempts: {detail}"
+            hours = run.settings.retry_hours
+            detail = f"gave up after {attempts} attempts over {hours:g} hours: {detail}"
         values.update(last_error=detail)
     mine = ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
             & (OutboxMessage.lease_owner == run.owner))
@@ -317,7 +385,10 @@ def dispatch_once(settings: DeliverySettings, *, clock: Clock = utcnow,
                 if should_stop() or as_utc(clock()) + margin >= message.lease_until:
                     report.released += _release(run, batch[index:])
                     break
-                status = record(run, message, _attempt(run, sender, message))
+                attempt_id = begin_attempt(run, message)
+                if attempt_id is None:
+                    continue
+                status = record(run, message, _attempt(run, sender, message), attempt_id)
                 if status == "sent":
                     report.sent += 1
                 elif status == "pending":

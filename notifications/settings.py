@@ -27,7 +27,7 @@ class DeliverySettings:
     digest_hour: int = 7
     batch_size: int = 50
     lease_seconds: int = 300
-    max_attempts: int = 10
+    retry_hours: float = 72.0
     backoff_seconds: int = 60
     backoff_cap_seconds: int = 3600
     poll_seconds: float = 10.0
@@ -47,7 +47,7 @@ class DeliverySettings:
             digest_hour=int(config["DIGEST_HOUR"]),
             batch_size=int(config["OUTBOX_BATCH_SIZE"]),
             lease_seconds=int(config["OUTBOX_LEASE_SECONDS"]),
-            max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]),
+            retry_hours=float(config["OUTBOX_RETRY_HOURS"]),
             backoff_seconds=int(config["OUTBOX_BACKOFF_SECONDS"]),
             backoff_cap_seconds=int(config["OUTBOX_BACKOFF_CAP_SECONDS"]),
             poll_seconds=float(config["DISPATCHER_POLL_SECONDS"]),

@@ -382,7 +382,9 @@ class OutboxMessage(Model):
 class OutboxAttempt(Model):
     """One try at handing an outbox message to the SMTP server, and how it ended.
 
-    ``outcome`` is ``sent``, ``temporary`` (retried later) or ``permanent`` (given up).
+    ``outcome`` is ``sent``, ``temporary`` (retried later) or ``permanent`` (given up);
+    ``started`` while under way, ``unknown`` when the dispatcher died before recording it,
+    ``requeued`` for an operator's retry.
     """
 
     __tablename__ = "outbox_attempt"

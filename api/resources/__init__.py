@@ -5,6 +5,7 @@ from api.resources import (
     duties,
     evidence,
     instansi,
+    outbox,
     rubrics,
     units,
     users,
@@ -15,4 +16,4 @@ from api.resources import (
 BLUEPRINTS = (instansi.blp, units.blp, cases.blp, worksheets.blp, evidence.blp, rubrics.blp,
               workflow.blp,
               duties.blp,
-              duties.dashboard_blp, users.blp)
+              duties.dashboard_blp, users.blp, outbox.blp)

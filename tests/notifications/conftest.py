@@ -9,7 +9,7 @@ import email
 import socket
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -60,6 +60,7 @@ class Mailbox:
     lock: threading.Lock = field(default_factory=threading.Lock)
     gate: int = 0
     sessions: set[int] = field(default_factory=set)
+    on_accept: Callable[[], None] | None = None  # runs after a message is received, before 250
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
@@ -83,6 +84,8 @@ class Mailbox:
             if reply.startswith("250"):
                 self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                               message))
+        if reply.startswith("250") and self.on_accept is not None:
+            self.on_accept()
         return reply
 
     def to(self, address: str) -> list[Received]:

@@ -123,8 +123,10 @@ def test_451_then_250_arrives_once_after_the_backoff(world, smtp, delivery):
     assert (row.status, row.attempts, row.rfc_message_id) == ("sent", 2, message_id)
 
 
-def test_backoff_doubles_and_gives_up_after_the_last_attempt(world, smtp, delivery):
-    settings = dataclasses.replace(delivery, max_attempts=3)
+def test_backoff_doubles_and_gives_up_when_the_time_budget_is_spent(world, smtp, delivery):
+    # 288 s: a retry after the third attempt (at most 182 s in, waiting 180 s or more) would
+    # end past the budget; the second retry (at most 181 s in) does not.
+    settings = dataclasses.replace(delivery, retry_hours=0.08)
     smtp.data_replies = ["452 4.2.2 Mailbox full"] * 3
     start = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False) as traveller:
@@ -145,6 +147,7 @@ def test_backoff_doubles_and_gives_up_after_the_last_attempt(world, smtp, delive
     assert (row.status, row.attempts) == ("failed", 3)
     assert "gave up after 3 attempts" in (row.last_error or "")
     assert _attempts(row_id) == [("temporary", 452)] * 3
+    assert as_utc(row.give_up_at) == start + timedelta(seconds=288)
     reports = db.session.execute(select(OutboxMessage).where(
         OutboxMessage.template == "delivery_failed")).scalars().all()
     assert [r.recipient_email for r in reports] == ["admin@uji.go.id"]
