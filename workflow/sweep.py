@@ -5,7 +5,9 @@ statements whatever the number of units (``INSERT … SELECT … WHERE NOT EXIST
 DO NOTHING`` and ``UPDATE … WHERE``), in this order:
 
 1. close duties whose reason is gone: a closed case (dicabut, ditarik) waives its open
-   duties; a case the TPI approved this year has met its proposal deadline;
+   duties; a case the TPI approved this year has met its proposal deadline; a case submitted
+   again (or designated) after a return has answered its improvement plan, which is then
+   neither overdue nor escalated;
 2. create the duties the calendar (``workflow.duty_calendar``) says exist today;
 3. mark open duties past their due date overdue;
 4. queue outbox messages: the most recent passed reminder of each open duty to the unit's
@@ -166,6 +168,18 @@ def _insert_ignoring_duplicates(table: Any, columns: list[str], query: Select[An
     return int(result.rowcount or 0)
 
 
+_LATER = aliased(AuditEvent, name="later_event")
+SUPERSEDING = ("submit_to_tpi", "designate")  # what ends the reason for an improvement plan
+
+
+def _superseded(case_id: Any, period: Any) -> Any:
+    """The case was submitted again (or designated) after the return an improvement plan
+    (period ``return:{seq}``) answers: the plan's reason is gone (issue 9)."""
+    return_seq = cast(func.substr(period, len("return:") + 1), Integer)
+    return exists().where(_LATER.case_id == case_id, _LATER.action.in_(SUPERSEDING),
+                          _LATER.seq > return_seq)
+
+
 class _Sweeper:
     """The statements of one sweep; every scalar (today, windows) is fixed at construction."""
 
@@ -199,7 +213,16 @@ class _Sweeper:
             .values(state="acknowledged", acknowledged_at=self.now,
                     acknowledge_note="Diusulkan (tpi_approve) / proposed (tpi_approve)")
             .execution_options(synchronize_session=False))
-        return int(waived.rowcount or 0) + int(met.rowcount or 0)
+        planned: Any = db.session.execute(
+            update(Duty)
+            .where(Duty.kind == "improvement_plan",
+                   Duty.state.in_(("open", "overdue", "submitted")),
+                   _superseded(Duty.case_id, Duty.period))
+            .values(state="acknowledged", acknowledged_at=self.now,
+                    acknowledge_note="Kasus diajukan kembali atau ditetapkan / the case was "
+                                     "submitted again or designated")
+            .execution_options(synchronize_session=False))
+        return int(waived.rowcount or 0) + int(met.rowcount or 0) + int(planned.rowcount or 0)
 
     # 2. duties the calendar says exist today ------------------------------------------------
 
@@ -287,6 +310,7 @@ class _Sweeper:
             plus_days(jakarta_day(AuditEvent.occurred_at), literal(days, Integer)),
             AuditEvent.action.in_(calendar.RETURN_TRIGGERS), AuditEvent.occurred_at >= since,
             Case.state.not_in(CLOSED_STATES),
+            ~_superseded(Case.id, text_of("return:", AuditEvent.seq)),
             source=lambda query: query.select_from(AuditEvent).join(
                 Case, Case.id == AuditEvent.case_id))
 

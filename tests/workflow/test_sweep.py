@@ -311,3 +311,46 @@ def test_three_sweeper_processes_at_once_create_each_duty_and_message_once(
     assert created == 3 * len(units)
     keys = [m.idempotency_key for m in outbox()]
     assert len(set(keys)) == len(keys) == len(units)
+
+
+@pytest.mark.parametrize("after", ["submit_to_tpi", "designate"])
+def test_an_improvement_plan_closes_when_the_case_is_submitted_again_and_is_not_escalated(
+        app, world, after):
+    case = make_case(world.unit, "pembangunan")
+    inspector = user(world, "inspectorate")
+    append_event(case, inspector, "tpi_return", "pengusulan", "Perbaiki", at(date(2026, 3, 1)))
+    db.session.commit()
+    sweep(at(date(2026, 3, 2)))
+    key = ("improvement_plan", f"case:{case.id}", "return:1")
+    assert duty_rows()[key].state == "open"
+    case.state = "pengusulan" if after == "submit_to_tpi" else "penetapan"
+    append_event(case, user(world, "coordinator"), after, "pembangunan", None,
+                 at(date(2026, 4, 1)))
+    db.session.commit()
+    report = sweep(at(date(2026, 7, 15)))  # past the due date and the escalation cutoff
+    plan = duty_rows()[key]
+    assert plan.state == "acknowledged" and report.closed >= 1
+    assert not [m for m in outbox() if m.context.get("duty_id") == plan.id
+                and m.template in ("duty_overdue", "duty_escalation")]
+
+
+def test_an_improvement_plan_is_not_created_for_a_return_already_answered(app, world):
+    case = make_case(world.unit, "pengusulan")
+    append_event(case, user(world, "inspectorate"), "tpi_return", "pengusulan", "Perbaiki",
+                 at(date(2026, 3, 1)))
+    append_event(case, user(world, "coordinator"), "submit_to_tpi", "pembangunan", None,
+                 at(date(2026, 3, 5)))
+    db.session.commit()
+    sweep(at(date(2026, 3, 6)))  # the first sweep since the return
+    assert not [d for d in duty_rows().values() if d.kind == "improvement_plan"]
+
+
+def test_a_revoked_predicate_waives_its_maintenance_check(app, world):
+    held = make_case(world.other_unit, "penetapan", designated=at(date(2025, 7, 15), 10))
+    sweep(at(date(2026, 2, 1)))
+    check = ("maintenance_check", f"case:{held.id}", "2026-Q1")
+    assert duty_rows()[check].state == "open"
+    held.state = "dicabut"
+    db.session.commit()
+    sweep(at(date(2026, 2, 2)))
+    assert duty_rows()[check].state == "waived"
