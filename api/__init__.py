@@ -64,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(evidence_files.blp)
     errors.register(app)
     portalrb.init_app(app)
-    app.before_request(auth.load_user)
+    auth.install(app)
     limits.install(app)  # its checks run first, ahead of the token's
 
     @app.get("/healthz")

@@ -19,6 +19,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Literal
 
+import limits
 from dotenv import dotenv_values
 from limits import parse_many
 from limits.errors import ConfigurationError
@@ -118,6 +119,11 @@ class Settings(BaseSettings):
     SMTP_PASSWORD: str = setting("", "SMTP password", plain="SMTP_PASSWORD", secret=True)
     SMTP_STARTTLS: bool = setting(False, "STARTTLS before login (`true`/`false`)",
                                   plain="SMTP_STARTTLS")
+    SMTP_SSL: bool = setting(False, "implicit TLS (port 465) instead of plain SMTP",
+                             plain="SMTP_SSL")
+    SMTP_ALLOW_PLAINTEXT_AUTH: bool = setting(
+        False, "allow the SMTP login without STARTTLS or implicit TLS (knowingly)",
+        plain="SMTP_ALLOW_PLAINTEXT_AUTH")
     SMTP_TIMEOUT: int = setting(30, "SMTP timeout (seconds)", plain="SMTP_TIMEOUT", ge=1)
     MAIL_FROM: str = setting("ZI Workflow <noreply@localhost>", "sender of every e-mail",
                              plain="MAIL_FROM")
@@ -156,6 +162,8 @@ class Settings(BaseSettings):
     # Hostile input (issue 9).
     MAX_BODY_BYTES: int = setting(2 * 1024 * 1024, "larger request bodies are answered 413 "
                                   "before they are read", ge=1024)
+    AUTH_FAILURE_LIMIT: str = setting(
+        "20 per 5 minutes", "failed authentications per client address before 429")
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod
@@ -216,6 +224,23 @@ class Settings(BaseSettings):
         except Exception as err:
             raise ValueError("expected a database URL, e.g. postgresql://user@host/db") from err
         return value
+
+    @field_validator("AUTH_FAILURE_LIMIT")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError as err:
+            raise ValueError("expected a rate like `20 per 5 minutes`") from err
+        return value
+
+    @model_validator(mode="after")
+    def _credentials_in_clear(self) -> Settings:
+        if (self.SMTP_USER and not (self.SMTP_STARTTLS or self.SMTP_SSL)
+                and not self.SMTP_ALLOW_PLAINTEXT_AUTH):
+            raise ValueError("SMTP credentials would travel in clear: set SMTP_STARTTLS or "
+                             "SMTP_SSL (or SMTP_ALLOW_PLAINTEXT_AUTH=true, knowingly)")
+        return self
 
     @model_validator(mode="after")
     def _lease_outlasts_timeout(self) -> Settings:

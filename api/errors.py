@@ -67,7 +67,11 @@ def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict
             messages = messages.get("json") or messages.get("files") or messages
         body["errors"] = messages
         body["message_en"] = "Invalid request body"
-    return body, status, dict(data.get("headers") or {})
+    headers = dict(data.get("headers") or {})
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return body, status, headers
 
 
 def any_http_error(error: HTTPException) -> Any:

@@ -21,6 +21,7 @@ class DeliverySettings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    smtp_ssl: bool = False
     smtp_timeout: float = 30.0
     mail_from: str = "ZI Workflow <noreply@localhost>"
     public_base_url: str = "http://127.0.0.1:8000"
@@ -41,6 +42,7 @@ class DeliverySettings:
             smtp_user=str(config["SMTP_USER"] or ""),
             smtp_password=str(config["SMTP_PASSWORD"] or ""),
             smtp_starttls=bool(config["SMTP_STARTTLS"]),
+            smtp_ssl=bool(config["SMTP_SSL"]),
             smtp_timeout=float(config["SMTP_TIMEOUT"]),
             mail_from=str(config["MAIL_FROM"]),
             public_base_url=str(config["PUBLIC_BASE_URL"]),

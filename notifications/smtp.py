@@ -58,7 +58,9 @@ class SmtpSender:
 
     def _open(self) -> smtplib.SMTP:
         s = self.settings
-        conn = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+        conn = (smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
+                                 context=ssl.create_default_context()) if s.smtp_ssl
+                else smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout))
         try:
             conn.ehlo()
             if s.smtp_starttls:

@@ -127,3 +127,20 @@ def test_security_headers(client, world):
         assert "default-src 'none'" in response.headers["Content-Security-Policy"]
     docs = client.get("/api/docs")
     assert "frame-ancestors 'none'" in docs.headers["Content-Security-Policy"]
+
+
+def test_failed_authentications_are_throttled_per_address(migrated_app, world):
+    from api import create_app
+
+    app = create_app({**migrated_app.config, "AUTH_FAILURE_LIMIT": "3 per hour"})
+    client = app.test_client()
+    elsewhere = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(3):
+        assert_error(client.get("/api/v1/units", headers={"Authorization": "Bearer salah"}),
+                     401)
+    throttled = client.get("/api/v1/units", headers=world.auth("admin"))
+    assert_error(throttled, 429)
+    assert 3000 <= int(throttled.headers["Retry-After"]) <= 3600
+    assert client.get("/api/v1/units", headers=world.auth("admin"),
+                      environ_overrides=elsewhere).status_code == 200
+    assert client.get("/healthz").status_code == 200
