@@ -1,0 +1,162 @@
+"""An authorisation matrix generated from the route table (issue 9): every API route must
+have an entry here, so a new route without one fails; every route refuses a missing,
+malformed, expired or revoked token and a deactivated user's; admin-only routes refuse
+every other role; a case's pages refuse the people outside its scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from tests.api.helpers import open_case
+from workflow.access import set_active
+from workflow.clock import utcnow
+from workflow.db import db
+from workflow.directory import hash_token, issue_token
+from workflow.models import ApiToken, User
+
+ANY, ADMIN, CASE, ROLE = "any signed-in role", "admin only", "the case's scope", "by role"
+# (method, rule) -> who may reach it. ROLE: the use case decides by role and scope (writes).
+MATRIX: dict[tuple[str, str], str] = {
+    ("GET", "/api/v1/cases/<int:case_id>"): CASE,
+    ("GET", "/api/v1/cases/<int:case_id>/assessments"): CASE,
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>"): CASE,
+    ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/explain"): CASE,
+    ("PATCH", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items"): ROLE,
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items/"
+            "<item_id>"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items/"
+            "<item_id>/revisions"): CASE,
+    ("PUT", "/api/v1/cases/<int:case_id>/declaration"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/history"): CASE,
+    ("PUT", "/api/v1/cases/<int:case_id>/proposal"): ROLE,
+    ("POST", "/api/v1/cases/<int:case_id>/transitions"): ROLE,
+    ("GET", "/api/v1/duties"): ANY,
+    ("GET", "/api/v1/duties/<int:duty_id>"): ROLE,
+    ("POST", "/api/v1/duties/<int:duty_id>/acknowledge"): ROLE,
+    ("POST", "/api/v1/duties/<int:duty_id>/submit"): ROLE,
+    ("POST", "/api/v1/duties/<int:duty_id>/waive"): ROLE,
+    ("GET", "/api/v1/instansi"): ANY,
+    ("POST", "/api/v1/instansi"): ADMIN,
+    ("GET", "/api/v1/instansi/<int:instansi_id>"): ROLE,
+    ("GET", "/api/v1/instansi/<int:instansi_id>/dashboard"): ROLE,
+    ("GET", "/api/v1/outbox"): ADMIN,
+    ("GET", "/api/v1/outbox/<int:message_id>"): ADMIN,
+    ("POST", "/api/v1/outbox/<int:message_id>/retry"): ADMIN,
+    ("GET", "/api/v1/rubrics"): ANY,
+    ("GET", "/api/v1/rubrics/<rubric_id>"): ANY,
+    ("POST", "/api/v1/rubrics/<rubric_id>/evaluate"): ANY,
+    ("POST", "/api/v1/tokens/<int:token_id>/revoke"): ADMIN,
+    ("GET", "/api/v1/units"): ANY,
+    ("POST", "/api/v1/units"): ADMIN,
+    ("GET", "/api/v1/units/<int:unit_id>"): ROLE,
+    ("GET", "/api/v1/units/<int:unit_id>/cases"): ROLE,
+    ("POST", "/api/v1/units/<int:unit_id>/cases"): ROLE,
+    ("GET", "/api/v1/users"): ADMIN,
+    ("PATCH", "/api/v1/users/<int:user_id>"): ADMIN,
+    ("GET", "/api/v1/users/<int:user_id>/tokens"): ADMIN,
+    ("POST", "/api/v1/users/<int:user_id>/tokens"): ADMIN,
+    ("GET", "/api/v1/workflow/diagram"): ANY,
+}
+# A body each admin-only write accepts, so that a refusal is the role's, not the body's.
+ADMIN_BODIES = {
+    ("POST", "/api/v1/instansi"): {"name": "Instansi Baru", "kind": "lembaga"},
+    ("POST", "/api/v1/units"): {"instansi_id": 1, "name": "Unit Baru", "code": "UB",
+                                "eselon": 3, "strategic_service": True,
+                                "rb_implemented": True, "large_resources": True},
+    ("PATCH", "/api/v1/users/<int:user_id>"): {"active": True},
+}
+OTHER_ROLES = ("coordinator", "inspectorate", "tpn")
+
+
+def routes(app):
+    return sorted((method, rule.rule) for rule in app.url_map.iter_rules()
+                  if rule.rule.startswith("/api/v1/")
+                  for method in rule.methods - {"HEAD", "OPTIONS"})
+
+
+def path_of(rule, case_id=1, ids=None):
+    """The rule with every parameter filled: ids for ``<int:…>``, a plain value else."""
+    ids = {"case_id": case_id, **(ids or {})}
+    path = re.sub(r"<int:(\w+)>", lambda m: str(ids.get(m.group(1), 1)), rule)
+    path = re.sub(r"<any\([^)]*\):\w+>", "self", path)
+    return re.sub(r"<(\w+)>", "x", path)
+
+
+def test_every_route_has_an_entry_in_the_matrix(app):
+    assert set(routes(app)) == set(MATRIX), "a route without an entry (or an entry without a route)"
+
+
+def _bad_credentials(world):
+    """Headers for each kind of credential that must not open any route."""
+    coordinator = db.session.get(User, world.user_ids["coordinator"])
+    expired = issue_token(coordinator, 1, now=utcnow() - timedelta(days=2))
+    revoked = issue_token(coordinator, 30)
+    db.session.commit()
+    db.session.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(revoked))
+                       .values(revoked_at=utcnow()))
+    db.session.commit()
+    set_active(None, world.user_ids["tpn"], False)
+    return {
+        "none": {},
+        "malformed": {"Authorization": "Basic dXNlcjpwYXNz"},
+        "unknown": {"Authorization": "Bearer not-a-token"},
+        "expired": {"Authorization": f"Bearer {expired}"},
+        "revoked": {"Authorization": f"Bearer {revoked}"},
+        "deactivated": world.auth("tpn"),
+    }
+
+
+def test_every_route_refuses_every_bad_credential(app, client, world):
+    case = open_case(client, world)
+    credentials = _bad_credentials(world)
+    assert client.get("/api/v1/units", headers=world.auth("coordinator")).status_code == 200
+    for method, rule in routes(app):
+        for kind, headers in credentials.items():
+            response = client.open(path_of(rule, case["id"]), method=method, json={},
+                                   headers=headers)
+            assert response.status_code == 401, (method, rule, kind, response.status_code)
+            assert response.json["code"] == "unauthenticated", (method, rule, kind)
+
+
+@pytest.mark.parametrize("who", OTHER_ROLES)
+def test_admin_routes_refuse_every_other_role(app, client, world, who):
+    for (method, rule), access in MATRIX.items():
+        if access != ADMIN:
+            continue
+        path = path_of(rule, ids={"user_id": world.user_ids["tpn"]})
+        body = ADMIN_BODIES.get((method, rule), {})
+        response = client.open(path, method=method, json=body, headers=world.auth(who))
+        assert response.status_code == 403, (method, rule, who, response.status_code)
+        assert response.json["code"] == "forbidden_for_role"
+
+
+def test_admin_routes_open_to_the_admin(app, client, world):
+    for (method, rule), access in MATRIX.items():
+        if access != ADMIN or method != "GET":
+            continue
+        path = path_of(rule, ids={"user_id": world.user_ids["tpn"]})
+        response = client.open(path, method=method, headers=world.auth("admin"))
+        assert response.status_code in (200, 404), (rule, response.status_code)
+
+
+@pytest.mark.parametrize(("who", "allowed"), [
+    ("coordinator", True), ("inspectorate", True), ("tpn", True), ("admin", True),
+    ("other_coordinator", False), ("foreign_inspectorate", False),
+])
+def test_a_case_is_seen_only_within_its_scope(app, client, world, who, allowed):
+    case = open_case(client, world)
+    for (method, rule), access in MATRIX.items():
+        if access != CASE:
+            continue
+        response = client.open(path_of(rule, case["id"]), method=method,
+                               headers=world.auth(who))
+        if allowed:
+            assert response.status_code in (200, 404), (rule, who, response.status_code)
+        else:
+            assert response.status_code == 403, (rule, who, response.status_code)
+            assert response.json["code"] == "out_of_scope"
