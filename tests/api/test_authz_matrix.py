@@ -44,6 +44,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/instansi"): ADMIN,
     ("GET", "/api/v1/instansi/<int:instansi_id>"): ROLE,
     ("GET", "/api/v1/instansi/<int:instansi_id>/dashboard"): ROLE,
+    ("GET", "/api/v1/instansi/<int:instansi_id>/proposal-readiness"): ROLE,
     ("GET", "/api/v1/outbox"): ADMIN,
     ("GET", "/api/v1/outbox/<int:message_id>"): ADMIN,
     ("POST", "/api/v1/outbox/<int:message_id>/retry"): ADMIN,
@@ -54,6 +55,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/units"): ANY,
     ("POST", "/api/v1/units"): ADMIN,
     ("GET", "/api/v1/units/<int:unit_id>"): ROLE,
+    ("PATCH", "/api/v1/units/<int:unit_id>"): ADMIN,
     ("GET", "/api/v1/units/<int:unit_id>/cases"): ROLE,
     ("POST", "/api/v1/units/<int:unit_id>/cases"): ROLE,
     ("GET", "/api/v1/users"): ADMIN,
@@ -69,6 +71,7 @@ ADMIN_BODIES = {
                                 "eselon": 3, "strategic_service": True,
                                 "rb_implemented": True, "large_resources": True},
     ("PATCH", "/api/v1/users/<int:user_id>"): {"active": True},
+    ("PATCH", "/api/v1/units/<int:unit_id>"): {"name": "Nama Baru"},
 }
 OTHER_ROLES = ("coordinator", "inspectorate", "tpn")
 
