@@ -1,8 +1,9 @@
 """Hostile input gets a 4xx, never a 500 (issue 9): what every request must satisfy before any
 resource sees it, and the security headers of every answer.
 
-- a body larger than ``MAX_BODY_BYTES`` is answered 413 from its ``Content-Length``, before it
-  is read and before the token is looked at (a body without a length is cut at the limit);
+- a body larger than ``MAX_BODY_BYTES`` (an upload: ``EVIDENCE_MAX_BYTES`` and its form) is
+  answered 413 from its ``Content-Length``, before it is read and before the token is looked
+  at (a body without a length is cut at the limit);
 - JSON nested deeper than ``MAX_JSON_DEPTH``, integers longer than ``MAX_NUMBER_DIGITS``
   digits, any string with a NUL or a lone surrogate (PostgreSQL refuses both; they cannot be
   encoded) or longer than ``MAX_STRING_CHARS``: 400 naming the field;
@@ -19,11 +20,12 @@ from typing import Any
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from workflow.errors import InvalidInput
+from workflow.errors import FileTooLarge, InvalidInput
 
 MAX_JSON_DEPTH = 20
 MAX_NUMBER_DIGITS = 40
 MAX_STRING_CHARS = 100_000
+UPLOAD_FORM_BYTES = 64 * 1024  # the form fields and part headers around an uploaded file
 JSON_CSP = "default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
@@ -98,8 +100,16 @@ def load_json(raw: bytes) -> Any:
 def check_request() -> None:
     """Before anything else, the token included: size, then path and query."""
     limit = int(current_app.config["MAX_BODY_BYTES"])
+    upload = request.mimetype == "multipart/form-data"
+    if upload:  # an evidence file or a worksheet in Excel: the upload's own limit
+        limit = max(limit, int(current_app.config["EVIDENCE_MAX_BYTES"]) + UPLOAD_FORM_BYTES)
     if request.content_length is not None and request.content_length > limit:
+        if upload:
+            raise FileTooLarge(f"Berkas lebih besar dari {limit} byte",
+                               f"The file exceeds {limit} bytes",
+                               errors={"file": [f"paling besar / at most {limit} bytes"]})
         raise RequestEntityTooLarge(f"The body is larger than {limit} bytes")
+    request.max_content_length = limit  # a body without a length is cut there
     problem = text_problem(request.path)
     if problem:
         raise _refused("path", problem)
@@ -123,6 +133,5 @@ def secure_headers(response: Response) -> Response:
 
 def install(app: Flask) -> None:
     """Register the checks first, ahead of authentication."""
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config["MAX_BODY_BYTES"]))
     app.before_request_funcs.setdefault(None, []).insert(0, check_request)
     app.after_request(secure_headers)

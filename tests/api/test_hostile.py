@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -144,3 +145,21 @@ def test_failed_authentications_are_throttled_per_address(migrated_app, world):
     assert client.get("/api/v1/units", headers=world.auth("admin"),
                       environ_overrides=elsewhere).status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+def test_an_oversized_upload_is_413_before_it_is_read_and_a_large_one_is_not(app, client,
+                                                                           world):
+    case = open_case(client, world)
+    url = f"/api/v1/cases/{case['id']}/assessments/self/items/x/evidence"
+    limit = app.config["EVIDENCE_MAX_BYTES"]
+    environ = {"CONTENT_LENGTH": str(limit * 2), "wsgi.input": None,
+               "CONTENT_TYPE": "multipart/form-data; boundary=x"}
+    response = client.post(url, environ_overrides=environ)  # no token either
+    assert_error(response, 413, "file")
+    assert response.json["code"] == "file_too_large"
+    # Above the JSON limit but within the upload's: left to the upload's own checks.
+    big = io.BytesIO(b"%PDF-1.4\n" + b"a" * app.config["MAX_BODY_BYTES"])
+    answered = client.post(url, data={"file": (big, "bukti.pdf"), "expected_version": "1"},
+                           content_type="multipart/form-data",
+                           headers=world.auth("coordinator"))
+    assert answered.status_code in (400, 404), answered.json  # no file part, unknown item
