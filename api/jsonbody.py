@@ -11,7 +11,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.datastructures import CombinedMultiDict
 
-from api.limits import load_json
+from api.limits import check_value, load_json
 from workflow.errors import InvalidInput
 
 MAX_PAGE = 1_000_000
@@ -27,6 +27,12 @@ class DecimalJsonParser(FlaskParser):
             return core.missing
         return load_json(req.get_data(cache=True))
 
+    def load_files(self, req: flask.Request, schema: Any) -> Any:
+        """A multipart body whole, its files and its plain fields: OpenAPI 3 documents one
+        request body per operation, so one schema (location ``files``) describes both."""
+        check_value(req.form.to_dict(flat=False))  # NUL, lone surrogates, lengths
+        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
+
 
 class PageParser(FlaskParser):
     """Pages are bounded: an offset past any table is a 400, not a database error."""
@@ -39,11 +45,6 @@ class PageParser(FlaskParser):
             raise InvalidInput("Halaman terlalu besar", "Page out of range",
                                errors={"page": [f"maksimum / at most {MAX_PAGE}"]})
         return parameters
-
-    def load_files(self, req: flask.Request, schema: Any) -> Any:
-        """A multipart body whole, its files and its plain fields: OpenAPI 3 documents one
-        request body per operation, so one schema (location ``files``) describes both."""
-        return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
 class Blueprint(SmorestBlueprint):

@@ -32,6 +32,12 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items/"
             "<item_id>/revisions"): CASE,
     ("PUT", "/api/v1/cases/<int:case_id>/declaration"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/excel"): CASE,
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/excel"): ROLE,
+    ("POST", "/api/v1/cases/<int:case_id>/assessments/self/items/<item_id>/evidence"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): ROLE,
+    ("PUT", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): ROLE,
+    ("DELETE", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): ROLE,
     ("GET", "/api/v1/cases/<int:case_id>/history"): CASE,
     ("PUT", "/api/v1/cases/<int:case_id>/proposal"): ROLE,
     ("POST", "/api/v1/cases/<int:case_id>/transitions"): ROLE,
