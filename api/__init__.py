@@ -16,9 +16,10 @@ from api import auth, errors, evidence_files, limits, portalrb
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
+from migrations import DIRECTORY as MIGRATIONS_DIRECTORY
 from workflow.db import db
 
-MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+MIGRATIONS = str(MIGRATIONS_DIRECTORY)
 migrate = Migrate(directory=MIGRATIONS)
 
 
