@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint clean
+BENCH_STAMP := $(VENV)/.bench-installed
+
+.PHONY: run test lint clean bench bench-quick
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +30,19 @@ lint: $(STAMP)
 # to run the same suite on PostgreSQL.
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
+
+# Benchmarks against baselines measured in the same run, on throwaway PostgreSQL databases
+# (BENCH_DATABASE_URL names the server; default postgresql://postgres@127.0.0.1:5432/postgres).
+# `bench` is national size (several minutes); `bench-quick` the same measures in < 2 minutes.
+bench: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BENCH_STAMP)
+	$(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,7 +13,7 @@ import sys
 
 from bench.harness import FULL, QUICK, Result, report, throwaway_database
 
-MODULES = ("transitions", "http_transitions", "email", "sweep", "dashboard", "memory")
+MODULES = ("transitions", "http_transitions", "explain", "email", "sweep", "dashboard", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,6 +24,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -100,7 +102,19 @@ class User(Model):
 
     @property
     def unit_ids(self) -> set[int]:
-        return {unit.id for unit in self.units}
+        """The units the user coordinates: from ``units`` when loaded, else an index-only
+        read of user_unit kept until the session next expires the user (issue 11)."""
+        if "units" in self.__dict__:
+            return {unit.id for unit in self.units}
+        if "_unit_ids" not in self.__dict__:
+            self.__dict__["_unit_ids"] = set(db.session.execute(
+                select(user_unit.c.unit_id).where(user_unit.c.user_id == self.id)).scalars())
+        return set(self.__dict__["_unit_ids"])
+
+
+@event.listens_for(User, "expire")
+def _forget_unit_ids(user: User, *_: Any) -> None:
+    user.__dict__.pop("_unit_ids", None)
 
 
 class ApiToken(Model):
