@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -77,18 +77,27 @@ def raw_dsn(url: str) -> str:
 
 
 @contextmanager
-def throwaway_database(label: str) -> Iterator[str]:
-    """A new PostgreSQL database for one benchmark, dropped after (never the shared ones)."""
+def throwaway_databases() -> Iterator[Callable[[str], str]]:
+    """New PostgreSQL databases, one per benchmark (never the shared ones), all dropped at the
+    end of the run: each DROP forces a checkpoint, slow on a busy server, so one at the end
+    (the others then find little to flush) rather than one per measure."""
     server = make_url(pg_url(SERVER_URL))
-    name = f"zi_bench_{label}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    made: list[str] = []
+
+    def create(label: str) -> str:
+        name = f"zi_bench_{label}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        made.append(name)
+        return server.set(database=name).render_as_string(hide_password=False)
+
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield create
     finally:
         with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            for name in made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

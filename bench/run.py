@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from bench.harness import FULL, QUICK, Result, report, throwaway_database
+from bench.harness import FULL, QUICK, Result, report, throwaway_databases
 
 MODULES = ("transitions", "http_transitions", "explain", "email", "sweep", "dashboard", "memory")
 
@@ -23,10 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     size = QUICK if args.quick else FULL
     results: list[Result] = []
-    for name in args.only:
-        module = importlib.import_module(f"bench.{name}")
-        with throwaway_database(name) as url:
-            results += module.run(url, size)
+    with throwaway_databases() as new_database:
+        for name in args.only:
+            module = importlib.import_module(f"bench.{name}")
+            results += module.run(new_database(name), size)
     report(results, size)
     return 0
 
