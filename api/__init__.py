@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from api import auth, errors, evidence_files, limits, portalrb
+from api import auth, errors, evidence_files, health, limits, portalrb
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
@@ -53,6 +53,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["zi_settings"] = current
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    elif app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # an unreachable server fails in seconds (503, one log line), not after minutes
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "connect_args": {"connect_timeout": 5}}
 
     db.init_app(app)
     migrate.init_app(app, db)
@@ -68,11 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.install(app)
     limits.install(app)  # its checks run first, ahead of the token's
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        db.session.execute(db.text("SELECT 1"))
-        return {"status": "ok"}
-
+    health.register(app)
     return app
 
 

@@ -22,7 +22,7 @@ from workflow.directory import authenticate
 from workflow.errors import Unauthenticated
 from workflow.models import User
 
-PUBLIC_PREFIXES = ("/healthz", "/api/openapi.json", "/api/docs")
+PUBLIC_PREFIXES = ("/api/openapi.json", "/api/docs")
 
 
 class _Throttle:

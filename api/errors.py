@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +23,7 @@ from workflow.errors import (
     Unauthenticated,
     UnsupportedFileType,
 )
+from workflow.outage import is_database_outage, summary
 
 STATUS: list[tuple[type[DomainError], int]] = [
     (Unauthenticated, 401),
@@ -90,6 +91,18 @@ class ZiApi(Api):
         return any_http_error(error)
 
 
+def retry_after(app: Flask) -> int:
+    return int(app.config["RETRY_AFTER_SECONDS"])
+
+
+def database_unavailable(error: Exception) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """The database is down or unreachable: 503 and when to come back, not a 500."""
+    log.error("%s", summary(error))
+    return ({"code": "database_unavailable", "message": "Basis data sedang tidak tersedia; "
+             "coba lagi nanti", "message_en": "The database is unavailable; try again later"},
+            503, {"Retry-After": str(retry_after(current_app))})
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain(error: DomainError) -> Any:
@@ -101,6 +114,8 @@ def register(app: Flask) -> None:
     def unexpected(error: Exception) -> Any:
         if isinstance(error, HTTPException):
             return any_http_error(error)
+        if is_database_outage(error):
+            return database_unavailable(error)
         log.exception("unhandled error")
         if portalrb.applies():
             return portalrb.error_response(500)

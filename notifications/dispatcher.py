@@ -29,6 +29,7 @@ import logging
 import random
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from workflow.clock import JAKARTA, as_utc, utcnow
 from workflow.db import db
 from workflow.models import OutboxAttempt, OutboxMessage, User
 from workflow.notices import enqueue
+from workflow.outage import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +69,16 @@ class DispatchReport:
     failed: int = 0
     released: int = 0
     uncertain: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
 
     def __str__(self) -> str:
-        return (f"digests {self.digests}, claimed {self.claimed}, sent {self.sent}, "
+        text = (f"digests {self.digests}, claimed {self.claimed}, sent {self.sent}, "
                 f"retrying {self.retried}, failed {self.failed}, released {self.released}, "
                 f"uncertain {self.uncertain}")
+        if self.reasons:
+            text += "; why: " + "; ".join(f"{count}x {reason}"
+                                          for reason, count in self.reasons.most_common(3))
+        return text
 
 
 @dataclass(frozen=True)
@@ -388,7 +395,11 @@ def dispatch_once(settings: DeliverySettings, *, clock: Clock = utcnow,
                 attempt_id = begin_attempt(run, message)
                 if attempt_id is None:
                     continue
-                status = record(run, message, _attempt(run, sender, message), attempt_id)
+                result = _attempt(run, sender, message)
+                status = record(run, message, result, attempt_id)
+                if status in ("pending", "failed"):
+                    report.reasons[result.detail.splitlines()[0][:200] if result.detail
+                                   else result.outcome] += 1
                 if status == "sent":
                     report.sent += 1
                 elif status == "pending":
@@ -402,15 +413,18 @@ def run_forever(settings: DeliverySettings, stop: threading.Event,
                 on_report: Callable[[DispatchReport], None] | None = None) -> None:
     """Dispatch, then wait ``DISPATCHER_POLL_SECONDS``, until ``stop`` is set (SIGTERM).
 
-    A stop lets the message being sent finish and gives the rest of the batch back.
+    A stop lets the message being sent finish and gives the rest of the batch back. A failing
+    run (the database down) is logged once per outage, not once per poll.
     """
+    outage = OutageLog(log, "dispatcher")
     while not stop.is_set():
         try:
             report = dispatch_once(settings, should_stop=stop.is_set)
-        except Exception:  # a database or network hiccup must not end the loop
-            log.exception("dispatcher run failed; retrying after the poll interval")
+        except Exception as err:  # a database or network hiccup must not end the loop
+            outage.failed(err, settings.poll_seconds)
             db.session.rollback()
         else:
+            outage.succeeded()
             if on_report is not None and (report.claimed or report.digests):
                 on_report(report)
         finally:

@@ -8,29 +8,47 @@ are safe: on PostgreSQL the sweep takes an advisory lock, and its unique keys do
 Schedule (Asia/Jakarta): once at start (catching up after downtime), then every hour at
 minute 5, which includes 00:05 WIB, the first sweep of each Jakarta day. ``coalesce`` folds
 missed runs into one and the misfire grace is hours (the default, 1 second, drops runs).
+A sweep that fails (the database down) is logged in one line per outage and tried again
+after ``SWEEP_RETRY_SECONDS``, not at the next hour.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from workflow.clock import JAKARTA, utcnow
+from workflow.outage import OutageLog
 from workflow.sweep import SweepReport, sweep
 
 log = logging.getLogger(__name__)
 JOB_ID = "duty_sweep"
+RETRY_JOB_ID = "duty_sweep_retry"
+OUTAGE = OutageLog(log, "duty sweep")
 
 
-def run_sweep(app: Flask) -> SweepReport:
-    """The job: one sweep at the current instant, inside the app's context."""
-    with app.app_context():
-        report = sweep(utcnow())
+def run_sweep(app: Flask, scheduler: BaseScheduler | None = None) -> SweepReport | None:
+    """The job: one sweep at the current instant, inside the app's context. On failure,
+    with a ``scheduler``, one more try is set ``SWEEP_RETRY_SECONDS`` later."""
+    retry = int(app.config["SWEEP_RETRY_SECONDS"])
+    try:
+        with app.app_context():
+            report = sweep(utcnow())
+    except Exception as err:
+        if scheduler is None:
+            raise
+        OUTAGE.failed(err, retry)
+        scheduler.add_job(run_sweep, "date", args=[app, scheduler], id=RETRY_JOB_ID,
+                          name="duty sweep (retry)", replace_existing=True,
+                          run_date=datetime.now(JAKARTA) + timedelta(seconds=retry))
+        return None
+    OUTAGE.succeeded()
     log.info("%s", report)
     return report
 
@@ -39,9 +57,9 @@ def build_scheduler(app: Flask) -> BlockingScheduler:
     grace = int(app.config["SCHEDULER_MISFIRE_GRACE_SECONDS"])
     options = {"coalesce": True, "misfire_grace_time": grace, "max_instances": 1}
     scheduler = BlockingScheduler(timezone=JAKARTA, job_defaults=options)
-    scheduler.add_job(run_sweep, CronTrigger(minute=5, timezone=JAKARTA), args=[app],
-                      id=JOB_ID, name="duty sweep", next_run_time=datetime.now(JAKARTA),
-                      **options)
+    scheduler.add_job(run_sweep, CronTrigger(minute=5, timezone=JAKARTA),
+                      args=[app, scheduler], id=JOB_ID, name="duty sweep",
+                      next_run_time=datetime.now(JAKARTA), **options)
     return scheduler
 
 

@@ -28,7 +28,7 @@ def test_the_scheduler_is_configured_for_jakarta_with_coalescing_and_hours_of_gr
     assert isinstance(scheduler, BlockingScheduler)
     assert str(scheduler.timezone) == "Asia/Jakarta"
     [job] = scheduler.get_jobs()
-    assert job.id == JOB_ID and job.func is run_sweep and job.args == (app,)
+    assert job.id == JOB_ID and job.func is run_sweep and job.args == (app, scheduler)
     assert job.coalesce is True and job.max_instances == 1
     assert job.misfire_grace_time >= 3600
     assert isinstance(job.trigger, CronTrigger)
