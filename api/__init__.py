@@ -12,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from api import auth, errors, evidence_files, health, limits, portalrb
+from api import auth, errors, evidence_files, health, limits, metrics, portalrb, requestlog
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
@@ -73,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limits.install(app)  # its checks run first, ahead of the token's
 
     health.register(app)
+    metrics.register(app)
+    requestlog.register(app)
     return app
 
 

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import logging
 import signal
 import sys
 import threading
@@ -18,7 +17,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate.cli import db as migrate_group
 
-from api import create_app
+from api import create_app, logs
 from api.cli_access import USER_COMMANDS, token
 from api.cli_audit import audit
 from api.cli_config import config_group
@@ -64,11 +63,13 @@ def run() -> None:
     for name, command in migrate_group.commands.items():
         command.hidden = name not in OPERATOR_DB_COMMANDS
     try:
-        if sys.argv[1:2] != ["check"]:  # zi check reports a bad setting as one of its checks
-            load_settings(warn=False)
+        settings = load_settings(warn=False)
     except ConfigError as err:
-        click.echo(f"zi: {err}", err=True)
-        sys.exit(2)
+        if sys.argv[1:2] != ["check"]:  # zi check reports a bad setting as one of its checks
+            click.echo(f"zi: {err}", err=True)
+            sys.exit(2)
+    else:
+        logs.configure(settings.LOG_LEVEL, settings.LOG_FORMAT)
     main()
 
 
@@ -165,7 +166,6 @@ def sweep_command(now_text: str | None) -> None:
 @with_appcontext
 def scheduler_command() -> None:
     """Run the duty scheduler in this process until stopped (never inside web workers)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     click.echo("scheduler: duty sweep at start, then hourly at minute 5 (Asia/Jakarta)")
     run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo("scheduler: stopped")

@@ -50,6 +50,7 @@ from workflow.machine import (
     triggers_from,
     unmet_conditions,
 )
+from workflow.metrics import TRANSITIONS
 from workflow.models import Assessment, AuditEvent, Case, Declaration, Evidence, User, user_unit
 from workflow.notices import TRANSITION_AUDIENCE, notify
 from workflow.permissions import require_act, require_view
@@ -335,7 +336,9 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
         portalrb_feed.note_change(case, "state", now)
         return Transitioned(case, available_transitions(actor, case, now, coordinates))
 
-    return _in_transaction(work, keep=True)
+    fired = _in_transaction(work, keep=True)
+    TRANSITIONS.labels(trigger=trigger).inc()
+    return fired
 
 
 def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import time
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -24,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import Flask
 
 from workflow.clock import JAKARTA, utcnow
+from workflow.metrics import SWEEP_FAILURES, SWEEP_LAST_DURATION, SWEEP_LAST_SUCCESS
 from workflow.outage import OutageLog
 from workflow.sweep import SweepReport, sweep
 
@@ -37,10 +39,12 @@ def run_sweep(app: Flask, scheduler: BaseScheduler | None = None) -> SweepReport
     """The job: one sweep at the current instant, inside the app's context. On failure,
     with a ``scheduler``, one more try is set ``SWEEP_RETRY_SECONDS`` later."""
     retry = int(app.config["SWEEP_RETRY_SECONDS"])
+    started = time.monotonic()
     try:
         with app.app_context():
             report = sweep(utcnow())
     except Exception as err:
+        SWEEP_FAILURES.inc()
         if scheduler is None:
             raise
         OUTAGE.failed(err, retry)
@@ -48,6 +52,8 @@ def run_sweep(app: Flask, scheduler: BaseScheduler | None = None) -> SweepReport
                           name="duty sweep (retry)", replace_existing=True,
                           run_date=datetime.now(JAKARTA) + timedelta(seconds=retry))
         return None
+    SWEEP_LAST_DURATION.set(time.monotonic() - started)
+    SWEEP_LAST_SUCCESS.set_to_current_time()
     OUTAGE.succeeded()
     log.info("%s", report)
     return report
