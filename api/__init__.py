@@ -12,7 +12,17 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter, Map
 
-from api import auth, errors, evidence_files, health, limits, metrics, portalrb, requestlog
+from api import (
+    auth,
+    errors,
+    evidence_files,
+    examples,
+    health,
+    limits,
+    metrics,
+    portalrb,
+    requestlog,
+)
 from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
@@ -63,6 +73,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = errors.ZiApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}]})
+    for name, component in examples.summary_components().items():
+        api.spec.components.schema(name, component)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     api.register_blueprint(portalrb.blp)

@@ -63,11 +63,12 @@ def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict
     messages = data.get("messages") or data.get("errors")
     if messages:
         # webargs nests the errors by location ({"json": {...}}); clients want the fields
-        # (of a JSON body, or of a multipart one).
+        # (of a JSON body, or of a multipart one); query errors keep their location.
+        query_only = isinstance(messages, dict) and set(messages) <= {"query", "view_args"}
         if isinstance(messages, dict):
             messages = messages.get("json") or messages.get("files") or messages
         body["errors"] = messages
-        body["message_en"] = "Invalid request body"
+        body["message_en"] = "Invalid query parameters" if query_only else "Invalid request body"
     headers = dict(data.get("headers") or {})
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:

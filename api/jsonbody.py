@@ -47,6 +47,51 @@ class PageParser(FlaskParser):
         return parameters
 
 
+PAGINATION_DOC = {
+    "description": "Pagination metadata: a JSON object sent as a string, with `total`, "
+                   "`total_pages`, `first_page`, `last_page`, `page`, `previous_page` and "
+                   "`next_page` (the last two only when there is such a page)",
+    "schema": {"type": "string"},
+    "example": '{"total": 120, "total_pages": 2, "first_page": 1, "last_page": 2, "page": 1, '
+               '"next_page": 2}',
+}
+
+
+UNAUTHENTICATED_DOC = {
+    "description": "unauthenticated: no bearer token, or an invalid or expired one",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
 class Blueprint(SmorestBlueprint):
+    """Every operation of ours is behind a bearer token: each documents its 401, and has a
+    description (what a write needs) besides its summary."""
+
     ARGUMENTS_PARSER = DecimalJsonParser()
     PAGINATION_ARGUMENTS_PARSER = PageParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare_doc_cbks.append(self._prepare_secured_doc)
+
+    @staticmethod
+    def _prepare_secured_doc(doc: dict[str, Any], doc_info: dict[str, Any], *, method: str,
+                             **kwargs: Any) -> dict[str, Any]:
+        doc.setdefault("responses", {})["401"] = UNAUTHENTICATED_DOC
+        notes = ["Needs `Authorization: Bearer <token>` (401 without a valid one)."]
+        body = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
+        schema = body.get("schema")
+        if "expected_version" in getattr(schema, "_declared_fields", {}):
+            notes.append("Send the case's `version` as `expected_version`: a stale one answers "
+                         "409 `stale_version`; a malformed body answers 400 naming the fields.")
+        elif method in ("post", "put", "patch"):
+            notes.append("A malformed body answers 400 naming the fields.")
+        if doc_info.get("pagination"):
+            notes.append("Paginated: `page` (from 1) and `page_size`; the `X-Pagination` "
+                         "header carries the totals.")
+        doc["description"] = " ".join(notes)
+        return doc
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        """flask-smorest documents the header as an object; it is sent as a JSON string."""
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_DOC

@@ -213,6 +213,13 @@ class ProposalIn(Schema):
                                       validate=validate.Range(min=1, max=MAX_INT))
 
 
+class ProposalOut(ProposalIn):
+    case_id = fields.Integer()
+
+    class Meta:
+        exclude = ("expected_version",)
+
+
 class TransitionIn(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(tuple(SPECS)))
     expected_version = fields.Integer(strict=True, required=True,

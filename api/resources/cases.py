@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest import Page
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.schemas import (
@@ -14,10 +17,13 @@ from api.schemas import (
     DeclarationIn,
     DeclarationOut,
     ErrorSchema,
+    Figure,
     ProposalIn,
+    ProposalOut,
     TransitionIn,
 )
 from workflow import cases
+from workflow.errors import NotFound
 from workflow.facts import missing_fields
 from workflow.lke import portalrb_feed
 from workflow.models import Case, User
@@ -54,7 +60,17 @@ class CaseItem(MethodView):
 
 @blp.route("/<int:case_id>/declaration")
 class CaseDeclaration(MethodView):
-    @blp.arguments(DeclarationIn)
+    @blp.response(200, DeclarationOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found: none recorded yet")
+    def get(self, case_id: int) -> Any:
+        """Show the pencanangan as last recorded"""
+        declaration = cases.get_case(current_user(), case_id).declaration
+        if declaration is None:
+            raise NotFound("Data pencanangan belum diisi", "No declaration recorded yet")
+        return declaration
+
+    @blp.arguments(DeclarationIn, example=examples.DECLARATION)
     @blp.response(200, DeclarationOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
@@ -66,7 +82,9 @@ class CaseDeclaration(MethodView):
 
 @blp.route("/<int:case_id>/assessments/<any(self, tpi, tpn):kind>")
 class CaseAssessment(MethodView):
-    @blp.arguments(AssessmentIn)
+    @blp.arguments(AssessmentIn, examples=examples.summary_examples(final=True,
+                                                                   expected_version=12))
+    @blp.doc(**examples.summary_body())
     @blp.response(200, AssessmentOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")
@@ -83,7 +101,20 @@ class CaseAssessment(MethodView):
 
 @blp.route("/<int:case_id>/proposal")
 class CaseProposal(MethodView):
-    @blp.arguments(ProposalIn)
+    @blp.response(200, ProposalOut)
+    @blp.alt_response(403, schema=ErrorSchema)
+    @blp.alt_response(404, schema=ErrorSchema, description="not_found: none recorded yet")
+    def get(self, case_id: int) -> Any:
+        """Show the 90/2021 proposal conditions as last recorded"""
+        case = cases.get_case(current_user(), case_id)
+        if case.proposal is None:
+            raise NotFound("Syarat pengusulan belum diisi", "No proposal conditions recorded yet")
+        figures = {name for name, field in ProposalOut._declared_fields.items()
+                   if isinstance(field, Figure)}
+        return {**{key: Decimal(value) if key in figures else value
+                   for key, value in case.proposal.items()}, "case_id": case.id}
+
+    @blp.arguments(ProposalIn, example=examples.PROPOSAL_90)
     @blp.response(200, CaseOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
@@ -96,7 +127,7 @@ class CaseProposal(MethodView):
 
 @blp.route("/<int:case_id>/transitions")
 class CaseTransitions(MethodView):
-    @blp.arguments(TransitionIn)
+    @blp.arguments(TransitionIn, examples=examples.TRANSITION)
     @blp.response(200, CaseOut)
     @blp.alt_response(403, schema=ErrorSchema, description="forbidden_for_role, out_of_scope")
     @blp.alt_response(409, schema=ErrorSchema,
@@ -113,6 +144,7 @@ class CaseTransitions(MethodView):
 @blp.route("/<int:case_id>/history")
 class CaseHistory(MethodView):
     @blp.response(200, AuditEventOut(many=True))
+    @blp.paginate(Page, page_size=1000, max_page_size=10000)
     @blp.alt_response(403, schema=ErrorSchema)
     def get(self, case_id: int) -> Any:
         """The case's audit events, oldest first"""

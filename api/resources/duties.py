@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.schemas import ErrorSchema, Id, JakartaDateTime
@@ -122,7 +123,7 @@ class DutyItem(MethodView):
 
 @blp.route("/<int:duty_id>/submit")
 class DutySubmit(MethodView):
-    @blp.arguments(DutySubmitIn)
+    @blp.arguments(DutySubmitIn, example=examples.DUTY_SUBMIT)
     @blp.response(200, DutyOut)
     @blp.alt_response(403, schema=ErrorSchema, description="forbidden_for_role, out_of_scope")
     @blp.alt_response(404, schema=ErrorSchema)
@@ -134,7 +135,7 @@ class DutySubmit(MethodView):
 
 @blp.route("/<int:duty_id>/acknowledge")
 class DutyAcknowledge(MethodView):
-    @blp.arguments(DutyAcknowledgeIn)
+    @blp.arguments(DutyAcknowledgeIn, example=examples.DUTY_ACKNOWLEDGE)
     @blp.response(200, DutyOut)
     @blp.alt_response(403, schema=ErrorSchema,
                       description="forbidden_for_role, out_of_scope, conflict_of_interest")
@@ -147,7 +148,7 @@ class DutyAcknowledge(MethodView):
 
 @blp.route("/<int:duty_id>/waive")
 class DutyWaive(MethodView):
-    @blp.arguments(DutyWaiveIn)
+    @blp.arguments(DutyWaiveIn, example=examples.DUTY_WAIVE)
     @blp.response(200, DutyOut)
     @blp.alt_response(403, schema=ErrorSchema,
                       description="forbidden_for_role, out_of_scope, conflict_of_interest")

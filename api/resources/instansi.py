@@ -4,7 +4,9 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
+from flask_smorest import Page
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.schemas import ErrorSchema, InstansiIn, InstansiOut, ReadinessOut, ReadinessQuery
@@ -19,11 +21,12 @@ blp = Blueprint("instansi", __name__, url_prefix="/api/v1/instansi",
 @blp.route("")
 class InstansiCollection(MethodView):
     @blp.response(200, InstansiOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self) -> Any:
         """List the instansi the caller may see"""
         return directory.list_instansi(current_user())
 
-    @blp.arguments(InstansiIn)
+    @blp.arguments(InstansiIn, example=examples.INSTANSI)
     @blp.response(201, InstansiOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)

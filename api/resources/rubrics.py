@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest import Page
 
+from api import examples
 from api.jsonbody import Blueprint
 from api.schemas import ErrorSchema, EvaluationOut, SummaryIn
 from api.worksheet_schemas import RubricOut, RubricSummaryOut
@@ -27,6 +29,7 @@ def _summary(row: RubricVersion) -> dict[str, Any]:
 @blp.route("")
 class Rubrics(MethodView):
     @blp.response(200, RubricSummaryOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self) -> Any:
         """Every rubric version stored, built-in ones included"""
         return [_summary(row) for row in list_versions()]
@@ -51,7 +54,8 @@ class RubricItem(MethodView):
 
 @blp.route("/<rubric_id>/evaluate")
 class RubricEvaluate(MethodView):
-    @blp.arguments(SummaryIn)
+    @blp.arguments(SummaryIn, examples=examples.summary_examples())
+    @blp.doc(**examples.summary_body())
     @blp.response(200, EvaluationOut)
     @blp.alt_response(400, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest import Page
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.resources.cases import case_body
@@ -18,11 +20,12 @@ blp = Blueprint("units", __name__, url_prefix="/api/v1/units",
 class UnitCollection(MethodView):
     @blp.arguments(UnitQuery, location="query")
     @blp.response(200, UnitOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self, query: dict[str, Any]) -> Any:
         """List the units the caller may see"""
         return directory.list_units(current_user(), query.get("instansi_id"))
 
-    @blp.arguments(UnitIn)
+    @blp.arguments(UnitIn, example=examples.UNIT)
     @blp.response(201, UnitOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema)
@@ -52,12 +55,13 @@ class UnitItem(MethodView):
 @blp.route("/<int:unit_id>/cases")
 class UnitCases(MethodView):
     @blp.response(200, CaseOut(many=True))
+    @blp.paginate(Page, page_size=100, max_page_size=1000)
     def get(self, unit_id: int) -> Any:
         """List the unit's cases"""
         user = current_user()
         return [case_body(user, case) for case in cases.list_cases(user, unit_id)]
 
-    @blp.arguments(CaseIn)
+    @blp.arguments(CaseIn, examples=examples.OPEN_CASE)
     @blp.response(201, CaseOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="case_already_open")

@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import send_file
 from flask.views import MethodView
+from flask_smorest import Page
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.resources.cases import case_body
@@ -55,7 +57,7 @@ class Worksheet(MethodView):
 
 @blp.route(f"/<int:case_id>/assessments/{KIND}/items")
 class WorksheetItems(MethodView):
-    @blp.arguments(AnswersIn)
+    @blp.arguments(AnswersIn, example=examples.ANSWERS)
     @blp.response(200, CaseOut)
     @blp.alt_response(400, schema=ErrorSchema, description="errors per item: items.<id>.<field>")
     @blp.alt_response(403, schema=ErrorSchema)
@@ -70,7 +72,7 @@ class WorksheetItems(MethodView):
 
 @blp.route(f"/<int:case_id>/assessments/{KIND}/items/<item_id>")
 class WorksheetItem(MethodView):
-    @blp.arguments(AnswerIn)
+    @blp.arguments(AnswerIn, example=examples.ANSWER)
     @blp.response(200, CaseOut)
     @blp.alt_response(400, schema=ErrorSchema)
     @blp.alt_response(403, schema=ErrorSchema)
@@ -87,6 +89,7 @@ class WorksheetItem(MethodView):
 @blp.route(f"/<int:case_id>/assessments/{KIND}/items/<item_id>/revisions")
 class WorksheetItemRevisions(MethodView):
     @blp.response(200, RevisionOut(many=True))
+    @blp.paginate(Page, page_size=1000, max_page_size=10000)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
     def get(self, case_id: int, kind: str, item_id: str) -> Any:
