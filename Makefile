@@ -1,4 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Both set themselves up.
+# `make run PORT=8080 HOST=0.0.0.0` serves elsewhere; `make clean` resets the demo.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
