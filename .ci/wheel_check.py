@@ -2,8 +2,8 @@
 
 Builds the wheel from the files git tracks (no stale ``build/``), installs it in a new venv in
 a temporary directory, and from another empty directory runs ``zi --version``,
-``zi db upgrade``, ``zi demo`` and a 90/2021 request through the app. Any missing file (a
-migration, a rubric, a template) fails here loudly, as it would on a server.
+``zi db upgrade``, ``zi check``, ``zi demo`` and a 90/2021 request through the app. Any
+missing file (a migration, a rubric, a template) fails here loudly, as it would on a server.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def main() -> None:
         env["ZI_INSTANCE_PATH"] = str(work / "instance")
         run(zi, "--version", cwd=work, env=env)
         run(zi, "db", "upgrade", cwd=work, env=env)
+        run(zi, "check", cwd=work, env=env)
         exports = run(zi, "demo", cwd=work, env=env)
         run(venv / "bin" / "python", "-c", REQUEST, cwd=work, env=env, stdin=exports)
         print("wheel check OK:", wheel.name)
