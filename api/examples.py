@@ -12,6 +12,7 @@ REG_52, REG_90 = "permenpanrb-52-2014", "permenpanrb-90-2021"
 INSTANSI = {"name": "Kementerian Contoh", "kind": "kementerian"}
 UNIT = {"instansi_id": 1, "name": "Kantor Pelayanan Contoh", "code": "KPC", "eselon": 3,
         "strategic_service": True, "rb_implemented": True, "large_resources": True}
+UNIT_PATCH = {"afirmasi": True}
 DUTY_SUBMIT = {"report": "Rencana aksi perbaikan telah disusun dan ditetapkan.",
                "evidence": ["https://dokumen.instansi.go.id/zi/rencana-aksi.pdf"]}
 DUTY_ACKNOWLEDGE = {"note": "Laporan diterima."}

@@ -43,7 +43,7 @@ class UnitItem(MethodView):
         """Show one unit"""
         return directory.get_unit(current_user(), unit_id)
 
-    @blp.arguments(UnitPatch)
+    @blp.arguments(UnitPatch, example=examples.UNIT_PATCH)
     @blp.response(200, UnitOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(404, schema=ErrorSchema)
