@@ -13,6 +13,12 @@ INSTANSI = {"name": "Kementerian Contoh", "kind": "kementerian"}
 UNIT = {"instansi_id": 1, "name": "Kantor Pelayanan Contoh", "code": "KPC", "eselon": 3,
         "strategic_service": True, "rb_implemented": True, "large_resources": True}
 UNIT_PATCH = {"afirmasi": True}
+USER_PATCH = {
+    "deactivate": {"summary": "deactivate a user (their tokens stop working)",
+                   "value": {"active": False}},
+    "set_role": {"summary": "a new role with its scope",
+                 "value": {"role": "coordinator", "units": [3], "instansi_id": 1}},
+}
 DUTY_SUBMIT = {"report": "Rencana aksi perbaikan telah disusun dan ditetapkan.",
                "evidence": ["https://dokumen.instansi.go.id/zi/rencana-aksi.pdf"]}
 DUTY_ACKNOWLEDGE = {"note": "Laporan diterima."}

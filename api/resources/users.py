@@ -7,6 +7,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
+from api import examples
 from api.auth import current_user
 from api.jsonbody import Blueprint
 from api.schemas import ErrorSchema, IssuedTokenOut, TokenOut, UserOut, UserPatchIn
@@ -28,7 +29,7 @@ class UserCollection(MethodView):
 
 @blp.route("/users/<int:user_id>")
 class UserItem(MethodView):
-    @blp.arguments(UserPatchIn)
+    @blp.arguments(UserPatchIn, examples=examples.USER_PATCH)
     @blp.response(200, UserOut)
     @blp.alt_response(400, schema=ErrorSchema)
     @blp.alt_response(403, schema=ErrorSchema)

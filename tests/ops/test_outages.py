@@ -84,5 +84,6 @@ def test_zi_dispatcher_once_says_why_it_retries(app, world, monkeypatch):
     result = run_cli(app, "dispatcher", "--once")
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith(
-        "retrying 1, failed 0, released 0; why: 1x connect: ConnectionRefusedError: "
+        "retrying 1, failed 0, released 0, uncertain 0; why: 1x connect: "
+        "ConnectionRefusedError: "
         "[Errno 111] Connection refused")
