@@ -11,12 +11,16 @@ import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+# SQLite reports some bugs as "operational" errors too: those are not an outage.
+NOT_AN_OUTAGE = ("no such table", "no such column", "syntax error")
+
 
 def is_database_outage(error: BaseException) -> bool:
     """The database cannot be reached (as opposed to a bug or a constraint)."""
-    if isinstance(error, OperationalError):
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
+    return isinstance(error, OperationalError) and not any(
+        text in str(error.orig).lower() for text in NOT_AN_OUTAGE)
 
 
 def summary(error: BaseException) -> str:

@@ -32,6 +32,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items/"
             "<item_id>/revisions"): CASE,
     ("PUT", "/api/v1/cases/<int:case_id>/declaration"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/declaration"): CASE,
     ("GET", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/excel"): CASE,
     ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/excel"): ROLE,
     ("POST", "/api/v1/cases/<int:case_id>/assessments/self/items/<item_id>/evidence"): ROLE,
@@ -40,6 +41,7 @@ MATRIX: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): ROLE,
     ("GET", "/api/v1/cases/<int:case_id>/history"): CASE,
     ("PUT", "/api/v1/cases/<int:case_id>/proposal"): ROLE,
+    ("GET", "/api/v1/cases/<int:case_id>/proposal"): CASE,
     ("POST", "/api/v1/cases/<int:case_id>/transitions"): ROLE,
     ("GET", "/api/v1/duties"): ANY,
     ("GET", "/api/v1/duties/<int:duty_id>"): ROLE,
