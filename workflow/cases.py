@@ -466,6 +466,7 @@ def import_excel(actor: User, case_id: int, kind: str, data: bytes, expected_ver
         require_view(actor, case.unit)
         changed = transfer.import_sheet(actor, case, kind, data, expected_version, now)
         db.session.flush()
+        portalrb_feed.note_change(case, "answers", now)
         return changed, case.version
 
     return _in_transaction(work)
