@@ -85,6 +85,28 @@ def append_event(case: Case, actor: User, action: str, from_state: str | None,
     return event
 
 
+def append_with_change(case: Case, actor: User, action: str, from_state: str | None,
+                       reason: str | None, occurred_at: datetime,
+                       score: dict[str, Any] | None = None) -> AuditEvent:
+    """As :func:`append_event`, for a write that changes the case row itself (a transition,
+    not yet flushed): the head moves in the same UPDATE as the change and its version bump,
+    so the version check, the state and the head are one statement (issue 11)."""
+    produced = case.version + 1  # the version_id_col step of the coming UPDATE
+    event = AuditEvent(case_id=case.id, action=action, actor_id=actor.id,
+                       actor_email=actor.email, role=actor.role, from_state=from_state,
+                       to_state=case.state, reason=reason, score=score,
+                       case_version=produced, occurred_at=occurred_at)
+    event.seq, event.prev_hash = case.audit_seq + 1, case.audit_hash
+    event.hash = event_hash(event)
+    case.audit_seq, case.audit_hash = event.seq, event.hash
+    db.session.flush()  # the version check first: a lost race raises StaleDataError
+    if case.version != produced:
+        raise RuntimeError(f"case {case.id}: version {case.version}, expected {produced}")
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
 def append_duty_event(duty: Duty, actor: User, action: str, from_state: str,
                       detail: dict[str, Any] | None, occurred_at: datetime) -> DutyEvent:
     """Add the next event of the duty (the caller holds the duty's row)."""

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from workflow import guards
-from workflow.audit import append_event
+from workflow.audit import append_event, append_with_change
 from workflow.clock import add_years, as_utc, utcnow
 from workflow.db import db
 from workflow.directory import get_unit
@@ -320,10 +320,9 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             case.designated_at = now
         elif trigger == "revoke":
             case.revoked_at = now
-        db.session.flush()  # the version check: a lost race raises StaleDataError here
-        relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
-        event = append_event(case, actor, trigger, from_state, reason, now, score=score)
-        db.session.flush()
+        with db.session.no_autoflush:  # the change, its version and head: one UPDATE
+            relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
+        event = append_with_change(case, actor, trigger, from_state, reason, now, score=score)
         if relied is not None:
             relied.decided_event_id = event.id
         notify(case.unit, TRANSITION_AUDIENCE[trigger], "transition_notice", {

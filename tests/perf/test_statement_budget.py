@@ -25,10 +25,11 @@ from workflow.db import db
 
 # Over HTTP: the token lookup, the work, and the answer. The floor of a durable transition
 # is 5 (lock, previous hash, update, audit row, outbox row); the goal is at most 8 on
-# average. submit_to_tpi also reads the evidence and the last return; designate here relies
-# on a summary assessment (read, then marked as relied on).
-TRANSITION_BUDGET = {"start_building": 7, "submit_to_tpi": 9, "tpi_return": 7,
-                     "tpi_approve": 7, "designate": 10}
+# average. Here the previous hash comes with the lock (the chain head is on the case row)
+# and moves in the transition's own UPDATE; submit_to_tpi also reads the evidence and the
+# last return; designate here relies on a summary assessment (read, then marked relied on).
+TRANSITION_BUDGET = {"start_building": 6, "submit_to_tpi": 8, "tpi_return": 6,
+                     "tpi_approve": 6, "designate": 9}
 # A whole worksheet (here 52/2014's) is written with executemany statements: its budget does
 # not depend on the number of questions. open_case stores the built-in rubric on first use.
 WRITE_BUDGET = {"open_case": 18, "put_declaration": 11, "put_answers_self": 15,
