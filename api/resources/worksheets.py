@@ -108,7 +108,7 @@ class WorksheetExplain(MethodView):
         return cases.explain_worksheet(current_user(), case_id, kind, query.get("target"))
 
 
-@blp.route(f"/<int:case_id>/assessments/{KIND}/excel")
+@blp.route(f"/<int:case_id>/assessments/{KIND}.xlsx")
 class WorksheetExcel(MethodView):
     @blp.response(200, {"format": "binary", "type": "string"}, content_type=XLSX,
                   description="sheet Jawaban in PortalRB's layout, sheet Nilai the scores")

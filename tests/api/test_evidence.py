@@ -219,7 +219,7 @@ def test_openapi_types_the_file_endpoints(client):
     cases = "/api/v1/cases/{case_id}"
     uploads = [(f"{cases}/assessments/self/items/{{item_id}}/evidence", "post", "201"),
                (f"{cases}/evidence/{{evidence_id}}", "put", "200"),
-               (f"{cases}/assessments/{{kind}}/excel", "put", "200")]
+               (f"{cases}/assessments/{{kind}}.xlsx", "put", "200")]
     for path, method, ok in uploads:
         operation = paths[path][method]
         body = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
@@ -230,7 +230,7 @@ def test_openapi_types_the_file_endpoints(client):
         assert {ok, "403", "409", "413"} <= set(operation["responses"]), path
     assert {"413", "415"} <= set(paths[uploads[0][0]]["post"]["responses"])
     downloads = [(f"{cases}/evidence/{{evidence_id}}", "application/octet-stream"),
-                 (f"{cases}/assessments/{{kind}}/excel",
+                 (f"{cases}/assessments/{{kind}}.xlsx",
                   "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")]
     for path, media in downloads:
         content = paths[path]["get"]["responses"]["200"]["content"]

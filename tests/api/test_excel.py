@@ -46,7 +46,7 @@ def _building(client, world, regulation=REG_90):
 
 
 def _export(client, world, case_id, kind="self", who="coordinator"):
-    response = client.get(f"/api/v1/cases/{case_id}/assessments/{kind}/excel",
+    response = client.get(f"/api/v1/cases/{case_id}/assessments/{kind}.xlsx",
                           headers=world.auth(who))
     assert response.status_code == 200, response.json
     assert response.headers["Content-Type"] == XLSX
@@ -61,7 +61,7 @@ def _bytes(book) -> bytes:
 
 
 def _import(client, world, case_id, data, version, kind="self", who="coordinator"):
-    return client.put(f"/api/v1/cases/{case_id}/assessments/{kind}/excel",
+    return client.put(f"/api/v1/cases/{case_id}/assessments/{kind}.xlsx",
                       data={"file": (io.BytesIO(data), "lke.xlsx"),
                             "expected_version": str(version)},
                       content_type="multipart/form-data", headers=world.auth(who))
