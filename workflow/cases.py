@@ -388,55 +388,47 @@ def put_answers(actor: User, case_id: int, kind: str, entries: list[dict[str, An
     return _in_transaction(work)
 
 
-def add_evidence_file(actor: User, case_id: int, item_id: str, filename: str, data: bytes,
-                      description: str, expected_version: int, store: EvidenceStore,
-                      max_bytes: int, now: datetime | None = None) -> tuple[Evidence, int]:
-    """Attach a file to a question of the unit's worksheet: one transaction with its audit."""
-    now = now or utcnow()
+def _evidence_write(actor: User, case_id: int, now: datetime,
+                    change: Callable[[Case], Evidence]) -> tuple[Evidence, int]:
+    """One evidence write on the locked case: the change (with its audit), then PortalRB's
+    change notice, in one transaction; returns the row and the case's new version."""
 
     def work() -> tuple[Evidence, int]:
         case = _locked_case(case_id)
         require_view(actor, case.unit)
-        row = evidence.add_file(actor, case, item_id, filename, data, description,
-                                expected_version, store, max_bytes, now)
+        row = change(case)
         db.session.flush()
         portalrb_feed.note_change(case, "answers", now)
         return row, case.version
 
     return _in_transaction(work)
+
+
+def add_evidence_file(actor: User, case_id: int, item_id: str, filename: str, data: bytes,
+                      description: str, expected_version: int, store: EvidenceStore,
+                      max_bytes: int, now: datetime | None = None) -> tuple[Evidence, int]:
+    """Attach a file to a question of the unit's worksheet: one transaction with its audit."""
+    at = now or utcnow()
+    return _evidence_write(actor, case_id, at, lambda case: evidence.add_file(
+        actor, case, item_id, filename, data, description, expected_version, store,
+        max_bytes, at))
 
 
 def replace_evidence_file(actor: User, case_id: int, evidence_id: int, filename: str,
                           data: bytes, description: str | None, expected_version: int,
                           store: EvidenceStore, max_bytes: int,
                           now: datetime | None = None) -> tuple[Evidence, int]:
-    now = now or utcnow()
-
-    def work() -> tuple[Evidence, int]:
-        case = _locked_case(case_id)
-        require_view(actor, case.unit)
-        row = evidence.replace_file(actor, case, evidence_id, filename, data, description,
-                                    expected_version, store, max_bytes, now)
-        db.session.flush()
-        portalrb_feed.note_change(case, "answers", now)
-        return row, case.version
-
-    return _in_transaction(work)
+    at = now or utcnow()
+    return _evidence_write(actor, case_id, at, lambda case: evidence.replace_file(
+        actor, case, evidence_id, filename, data, description, expected_version, store,
+        max_bytes, at))
 
 
 def delete_evidence(actor: User, case_id: int, evidence_id: int, expected_version: int,
                     now: datetime | None = None) -> tuple[Evidence, int]:
-    now = now or utcnow()
-
-    def work() -> tuple[Evidence, int]:
-        case = _locked_case(case_id)
-        require_view(actor, case.unit)
-        row = evidence.delete(actor, case, evidence_id, expected_version, now)
-        db.session.flush()
-        portalrb_feed.note_change(case, "answers", now)
-        return row, case.version
-
-    return _in_transaction(work)
+    at = now or utcnow()
+    return _evidence_write(actor, case_id, at, lambda case: evidence.delete(
+        actor, case, evidence_id, expected_version, at))
 
 
 def evidence_for_download(actor: User, case_id: int, evidence_id: int) -> Evidence:
