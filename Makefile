@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/zi serve --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
-	$(BIN)/ruff check workflow api notifications tests bench
+	$(BIN)/ruff check workflow api notifications web tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 

@@ -27,6 +27,7 @@ from api import config as settings
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
 from migrations import DIRECTORY as MIGRATIONS_DIRECTORY
+from web import install as install_pages
 from workflow.db import db
 
 MIGRATIONS = str(MIGRATIONS_DIRECTORY)
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.install(app)
     limits.install(app)  # its checks run first, ahead of the token's
 
+    install_pages(app)
     health.register(app)
     metrics.register(app)
     requestlog.register(app)

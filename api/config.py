@@ -160,6 +160,10 @@ class Settings(BaseSettings):
                              "instance directory, made once)")
     AUDIT_KEY_FILE: Path | None = setting(None, "file holding the audit key",
                                           shown="(none)")
+    SECRET_KEY: str = setting("", "key signing the pages' session cookies and CSRF tokens; "
+                              "the same for every process", secret=True,
+                              shown="(empty: `session.key` in the instance directory, made "
+                              "once)")
     # Hostile input (issue 9).
     MAX_BODY_BYTES: int = setting(2 * 1024 * 1024, "larger request bodies are answered 413 "
                                   "before they are read", ge=1024)

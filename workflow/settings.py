@@ -65,17 +65,22 @@ def read_audit_key(config: Mapping[str, Any], instance_path: str) -> bytes:
         if not path.is_file():
             raise RuntimeError(f"AUDIT_KEY_FILE {path} does not exist")
     else:
-        path = Path(instance_path) / "audit.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first
-                pass
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(secrets.token_hex(32) + "\n")
+        path = key_file(Path(instance_path) / "audit.key")
     key = path.read_bytes().strip()
     if len(key) < 16:
         raise RuntimeError(f"the audit key in {path} is shorter than 16 bytes")
     return key
+
+
+def key_file(path: Path) -> Path:
+    """``path``, created first (mode 0600, a random key) when it does not exist yet."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+    return path

@@ -1,0 +1,46 @@
+"""The pages' frame: signed-in only, CSRF on every form, deactivated people signed out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from tests.conftest import World
+from tests.web.helpers import csrf_of
+from workflow.db import db
+from workflow.models import User
+
+
+def test_home_needs_sign_in(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/masuk")
+
+
+def test_home_in_indonesian_for_a_signed_in_coordinator(
+        page_client: Callable[[str], FlaskClient]) -> None:
+    response = page_client("coordinator").get("/")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Beranda" in html and 'lang="id"' in html
+    assert "https://" not in html  # nothing loaded from another host
+
+
+def test_a_form_post_without_the_csrf_token_is_refused(
+        page_client: Callable[[str], FlaskClient]) -> None:
+    client = page_client("coordinator")
+    assert client.post("/keluar").status_code == 400
+    assert client.get("/").status_code == 200  # still signed in
+    token = csrf_of(client)
+    assert client.post("/keluar", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302  # signed out
+
+
+def test_a_deactivated_user_is_signed_out_at_the_next_request(
+        page_client: Callable[[str], FlaskClient], world: World) -> None:
+    client = page_client("coordinator")
+    assert client.get("/").status_code == 200
+    db.session.get(User, world.user_ids["coordinator"]).active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302

@@ -1,0 +1,44 @@
+"""Beranda: what needs the signed-in person, by role; the menu of every page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from web import bp
+from web.session import current_person, login_required
+
+ROLE_LABELS = {"coordinator": "Koordinator unit", "inspectorate": "Inspektorat (TPI)",
+               "tpn": "Tim Penilai Nasional (TPN)", "admin": "Admin"}
+
+
+@bp.app_context_processor
+def page_globals() -> dict[str, Any]:
+    """The menu and labels every page's layout uses."""
+    return {"nav_items": nav_items(), "role_label": role_label, "get_locale": get_locale}
+
+
+def role_label(role: str) -> str:
+    return _(ROLE_LABELS.get(role, role))
+
+
+def nav_items() -> list[dict[str, str]]:
+    """The menu of the signed-in person's role (modules add theirs in ``MENU``)."""
+    person = current_person()
+    if person is None:
+        return []
+    return [{"label": _(label), "url": url()} for roles, label, url in MENU
+            if person.role in roles]
+
+
+#: (roles, label, url factory): each page module appends its entries.
+MENU: list[tuple[tuple[str, ...], str, Any]] = []
+
+
+@bp.route("/")
+@login_required
+def home() -> Any:
+    return render_template("home/index.html")

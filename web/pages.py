@@ -1,0 +1,5 @@
+"""Imports every page module once, so each registers its routes on ``web.bp``."""
+
+from __future__ import annotations
+
+from web import errors, home, signin  # noqa: F401

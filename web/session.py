@@ -1,0 +1,93 @@
+"""Who is signed in on a page: the session cookie, CSRF on every form, the page language.
+
+The session keeps only the user's id; the user is read at every request, so a deactivated
+user is signed out at their next request. Forms carry Flask-WTF's CSRF token
+(``{{ csrf_token() }}``); the API (bearer tokens, no cookies) is not subject to it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from workflow.db import db
+from workflow.models import User
+from workflow.settings import key_file
+
+F = TypeVar("F", bound=Callable[..., Any])
+SESSION_USER = "user_id"
+LANGUAGES = ("id", "en")
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def install(app: Flask) -> None:
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = key_file(Path(app.instance_path) / "session.key").read_text(
+            ).strip()
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked for pages only, below
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=page_language)
+    from web import bp
+
+    bp.before_request(_load_person)
+
+
+def _load_person() -> None:
+    """Before each page: the signed-in person (``g.person``) or None; CSRF on every write."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()
+    g.person = None
+    user_id = session.get(SESSION_USER)
+    if user_id is None:
+        return
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        session.clear()  # deactivated: signed out at the next request
+        return
+    g.person = user
+
+
+def current_person() -> User | None:
+    return cast(User | None, g.get("person"))
+
+
+def sign_in_as(user: User) -> None:
+    """Start a session for ``user`` (a new session: no fixation)."""
+    session.clear()
+    session[SESSION_USER] = user.id
+    session.permanent = True
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def login_required(view: F) -> F:
+    """A page for signed-in people only: others go to the sign-in page, then come back."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_person() is None:
+            return redirect(url_for("web.sign_in", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def page_language() -> str:
+    """The signed-in user's language (their setting), else Indonesian."""
+    person = current_person()
+    if person is not None and person.language in LANGUAGES:
+        return person.language
+    return "id"
