@@ -36,11 +36,19 @@ def install(app: Flask) -> None:
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=page_language)
     from web import bp
 
     bp.before_request(_load_person)
+
+
+def translation_directories() -> list[str]:
+    """One catalog directory per area of pages (``web/translations/<area>/en/…``), merged."""
+    root = Path(__file__).parent / "translations"
+    return sorted(str(path) for path in root.iterdir() if path.is_dir())
 
 
 def _load_person() -> None:

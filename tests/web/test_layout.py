@@ -44,3 +44,11 @@ def test_a_deactivated_user_is_signed_out_at_the_next_request(
     db.session.get(User, world.user_ids["coordinator"]).active = False
     db.session.commit()
     assert client.get("/").status_code == 302
+
+
+def test_the_frame_in_english_for_a_user_who_chose_it(
+        page_client: Callable[[str], FlaskClient], world: World) -> None:
+    db.session.get(User, world.user_ids["coordinator"]).language = "en"
+    db.session.commit()
+    html = page_client("coordinator").get("/").get_data(as_text=True)
+    assert 'lang="en"' in html and ">Home<" in html and "Sign out" in html
