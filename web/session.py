@@ -16,6 +16,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
+from web import bp
 from workflow.db import db
 from workflow.models import User
 from workflow.settings import key_file
@@ -40,9 +41,6 @@ def install(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=page_language)
-    from web import bp
-
-    bp.before_request(_load_person)
 
 
 def translation_directories() -> list[str]:
@@ -64,6 +62,9 @@ def _load_person() -> None:
         session.clear()  # deactivated: signed out at the next request
         return
     g.person = user
+
+
+bp.before_request(_load_person)
 
 
 def current_person() -> User | None:
