@@ -9,7 +9,7 @@ PORT ?= 8000
 
 BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: run test lint clean bench bench-quick
+.PHONY: run test lint clean bench bench-quick screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: $(STAMP)
 # to run the same suite on PostgreSQL.
 test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests again, keeping their screenshots for the README (docs/screenshots/).
+screenshots: $(STAMP)
+	ZI_E2E_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/e2e
 
 $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
