@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.config import normalise_url
 from tests.ops.helpers import free_port, wait_for
+from web.session import SESSION_USER
 
 ZI = str(Path(sys.executable).with_name("zi"))
 AUDIT_KEY = "e2e-audit-key-not-a-secret-0123456789"
@@ -155,6 +156,13 @@ class Service:
         cover (committed before the browser looks)."""
         with self.app.app_context():
             yield self.app
+
+    def session_cookie(self, user_id: int) -> str:
+        """The value of a session cookie for that user, as the server signs it."""
+        serializer = self.app.session_interface.get_signing_serializer(  # type: ignore[attr-defined]
+            self.app)
+        assert serializer is not None
+        return str(serializer.dumps({SESSION_USER: user_id, "_permanent": True}))
 
     def server_errors(self) -> list[dict[str, Any]]:
         """Access lines with a 5xx since the last call."""
@@ -302,6 +310,17 @@ class Browsing:
         self.contexts.append(context)
         return context.new_page()
 
+    def page_as(self, user_id: int, width: int = 1280, height: int = 800) -> Page:
+        """A page already signed in as that user: their session cookie, signed with the
+        service's key, as the sign-in page would set it (the sign-in page has tests of its
+        own: this keeps the other flows short)."""
+        page = self.page(width, height)
+        page.context.add_cookies([{
+            "name": self.service.app.config["SESSION_COOKIE_NAME"],
+            "value": self.service.session_cookie(user_id), "domain": ALLOWED_HOST,
+            "path": "/", "httpOnly": True, "sameSite": "Lax"}])
+        return page
+
     def close(self) -> None:
         for context in self.contexts:
             context.close()
@@ -338,3 +357,18 @@ def screenshot(page: Page, name: str) -> Path | None:
     target.write_bytes(data)
     return target
 
+
+@pytest.fixture
+def people(service: Service, request: pytest.FixtureRequest) -> Any:
+    """An instansi, two units and a person of each role, of this test's own."""
+    from tests.e2e.usecases import make_people
+
+    tag = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-24:] + uuid.uuid4().hex[:6]
+    with service.use_cases():
+        return make_people(tag)
+
+
+def no_horizontal_scroll(page: Page) -> None:
+    """Nothing wider than the window: no sideways scrolling on a phone."""
+    widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert widths[0] <= widths[1], f"{page.url}: {widths[0]} px wide in a {widths[1]} px window"

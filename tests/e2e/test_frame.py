@@ -16,20 +16,23 @@ def test_beranda_sends_a_stranger_to_the_sign_in_page(new_page, service):
     expect(page).to_have_url(re.compile(r"/masuk\?next=/$"))
 
 
-def test_a_form_posted_without_its_csrf_token_is_refused(new_page):
-    page = new_page()
-    page.goto("/masuk")
-    # A form as another site would post it: right action, no csrf_token field.
-    page.evaluate("""() => {
-        const form = document.createElement('form');
-        form.method = 'post';
-        form.action = '/keluar';
-        document.body.appendChild(form);
-    }""")
+def test_a_form_posted_without_its_csrf_token_is_refused(browsing, people):
+    """The sign-out form of every page, posted as another site would (without its token):
+    refused, and the person stays signed in."""
+    page = browsing.page_as(people.ids["coordinator"])
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
+    sign_out = page.locator("form", has=page.get_by_role("button", name="Keluar"))
+    sign_out.locator("input[name=csrf_token]").evaluate("input => input.remove()")
     with page.expect_response(lambda r: r.url.endswith("/keluar")) as answer:
-        page.evaluate("() => document.querySelector('form[action=\"/keluar\"]').submit()")
+        page.get_by_role("button", name="Keluar").click()
     assert answer.value.status == 400
     expect(page.get_by_text(re.compile("CSRF", re.I))).to_be_visible()
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
+    # With its token the same form signs out.
+    page.get_by_role("button", name="Keluar").click()
+    expect(page).to_have_url(re.compile(r"/masuk"))
 
 
 def test_the_network_guard_blocks_and_reports_other_hosts(browser: Browser, service: Service):
