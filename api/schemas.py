@@ -7,14 +7,25 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from workflow.cases import TARGETS
 from workflow.clock import JAKARTA, as_utc
 from workflow.directory import INSTANSI_KINDS
+from workflow.inputs import (
+    BPK_OPINIONS,
+    COMMITMENT_MAX,
+    MAX_INT,
+    REASON_MAX,
+    SAKIP_GRADES,
+    SPIP_MAX,
+    SPIP_MIN,
+    TARGETS,
+    TEAM_MAX,
+    TEAM_NAME_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+)
 from workflow.lke.rubric import RUBRIC_IDS
 from workflow.lke.scoring import parse_decimal
 from workflow.machine import SPECS, STATES
-
-MAX_INT = 2**31 - 1  # the range of an INTEGER column on PostgreSQL
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (reads as a field type)
@@ -99,7 +110,8 @@ class UnitQuery(Schema):
 
 class CaseIn(Schema):
     target = fields.String(required=True, validate=validate.OneOf(TARGETS))
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(strict=True, required=True,
+                          validate=validate.Range(min=YEAR_MIN, max=YEAR_MAX))
     regulation = fields.String(required=True, validate=validate.OneOf(RUBRIC_IDS))
     rubric = fields.String(load_default=None, validate=validate.Length(min=1, max=60), metadata={
         "description": "rubric version to score by (GET /rubrics); default: the regulation's "
@@ -147,9 +159,10 @@ class DeclarationIn(Schema):
     pakta_signed = fields.Integer(strict=True, required=True,
                                   validate=validate.Range(min=0, max=MAX_INT))
     head_signed = StrictBoolean(required=True)
-    commitment_statement = fields.String(required=True, validate=validate.Length(max=20000))
-    team = fields.List(fields.String(validate=validate.Length(max=200)), required=True,
-                       validate=validate.Length(max=200))
+    commitment_statement = fields.String(required=True,
+                                         validate=validate.Length(max=COMMITMENT_MAX))
+    team = fields.List(fields.String(validate=validate.Length(max=TEAM_NAME_MAX)), required=True,
+                       validate=validate.Length(max=TEAM_MAX))
     expected_version = fields.Integer(strict=True, required=True, load_only=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
 
@@ -195,16 +208,14 @@ class AssessmentOut(Schema):
     evaluation = fields.Nested(EvaluationOut, allow_none=True)
 
 
-SAKIP_GRADES = ("AA", "A", "BB", "B", "CC", "C", "D")
-
-
 class ProposalIn(Schema):
     """PermenPANRB 90/2021 as amended by 5/2024: the conditions checked at tpi_approve."""
 
-    bpk_opinion = fields.String(required=True, validate=validate.OneOf(("WTP", "WDP", "TW", "TMP")))
+    bpk_opinion = fields.String(required=True, validate=validate.OneOf(BPK_OPINIONS))
     sakip_instansi = fields.String(required=True, validate=validate.OneOf(SAKIP_GRADES))
     indeks_rb = Figure(required=True)
-    spip_level = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=5))
+    spip_level = fields.Integer(strict=True, required=True,
+                                validate=validate.Range(min=SPIP_MIN, max=SPIP_MAX))
     tlhp_percent = Figure(required=True)
     lhkpn_percent = Figure(required=True)
     lhkasn_percent = Figure(required=True)
@@ -224,7 +235,7 @@ class TransitionIn(Schema):
     trigger = fields.String(required=True, validate=validate.OneOf(tuple(SPECS)))
     expected_version = fields.Integer(strict=True, required=True,
                                       validate=validate.Range(min=1, max=MAX_INT))
-    reason = fields.String(load_default=None, validate=validate.Length(max=4000))
+    reason = fields.String(load_default=None, validate=validate.Length(max=REASON_MAX))
 
 
 class AuditEventOut(Schema):

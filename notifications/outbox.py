@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from notifications.dispatcher import REQUEUED
 from workflow.clock import utcnow
@@ -28,6 +28,13 @@ def list_messages(statuses: Sequence[str] = NEEDS_AN_OPERATOR, limit: int = 100
     return list(db.session.execute(
         select(OutboxMessage).where(OutboxMessage.status.in_(list(statuses)))
         .order_by(OutboxMessage.id.desc()).limit(limit)).scalars())
+
+
+def count_messages(statuses: Sequence[str] = NEEDS_AN_OPERATOR) -> int:
+    """How many messages are in these states (by default: what needs an operator)."""
+    return int(db.session.execute(
+        select(func.count(OutboxMessage.id))
+        .where(OutboxMessage.status.in_(list(statuses)))).scalar_one())
 
 
 def get_message(message_id: int) -> tuple[OutboxMessage, list[OutboxAttempt]]:

@@ -92,7 +92,7 @@ def _variables(template: str, context: dict[str, Any], language: str,
     variables = dict(context)
     path = context.get("link")
     if not path and template == "transition_notice" and context.get("case_id"):
-        path = f"/api/v1/cases/{context['case_id']}"
+        path = f"/kasus/{context['case_id']}"
     variables["link"] = settings.link(path)
     if template == DIGEST_TEMPLATE:
         variables["items"] = [

@@ -8,8 +8,10 @@ from flask import render_template
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from notifications import outbox
 from web import bp
 from web.session import current_person, login_required
+from workflow import inbox
 
 
 def N_(text: str) -> str:
@@ -44,7 +46,29 @@ def nav_items() -> list[dict[str, str]]:
 MENU: list[tuple[tuple[str, ...], str, Any]] = []
 
 
+#: Shortcuts an admin gets on Beranda: (label, path) of the admin pages.
+ADMIN_SHORTCUTS = ((N_("Pengguna"), "/admin/pengguna"), (N_("Instansi"), "/admin/instansi"),
+                   (N_("Unit kerja"), "/admin/unit"), (N_("Dokumentasi API"), "/api/docs"))
+
+
 @bp.route("/")
 @login_required
 def home() -> Any:
-    return render_template("home/index.html")
+    """What needs the signed-in person, by role; each list one bounded query."""
+    person = current_person()
+    assert person is not None
+    lists: dict[str, Any] = {}
+    if person.role == "coordinator":
+        lists = {"cases": inbox.coordinator_cases(person),
+                 "flagged": inbox.flagged_questions(person),
+                 "duties": inbox.duties_coming_due(person),
+                 "due_within_days": inbox.DUE_WITHIN_DAYS}
+    elif person.role == "inspectorate":
+        lists = {"cases": inbox.waiting_for_tpi(person),
+                 "duties": inbox.duties_to_acknowledge(person)}
+    elif person.role == "tpn":
+        lists = {"cases": inbox.waiting_for_tpn(person)}
+    elif person.role == "admin":
+        lists = {"failed_deliveries": outbox.count_messages(outbox.NEEDS_AN_OPERATOR),
+                 "shortcuts": [(_(label), path) for label, path in ADMIN_SHORTCUTS]}
+    return render_template("home/index.html", person=person, limit=inbox.LIMIT, **lists)

@@ -33,6 +33,7 @@ from workflow.errors import (
     StaleVersion,
 )
 from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.inputs import TARGETS as TARGETS
 from workflow.lke import answers as worksheets
 from workflow.lke import evidence, portalrb_feed, sheets, transfer
 from workflow.lke.rubric import UnknownRubric, load_rubric
@@ -57,7 +58,6 @@ from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
 
 T = TypeVar("T")
-TARGETS = ("WBK", "WBBM")
 ASSESSOR_ROLE = {"self": "coordinator", "tpi": "inspectorate", "tpn": "tpn"}
 ASSESSMENT_STATES = {"self": ("pencanangan", "pembangunan"), "tpi": ("pengusulan",),
                      "tpn": ("reviu_tpn",)}

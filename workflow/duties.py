@@ -91,7 +91,7 @@ def _notify_submitted(actor: User, duty: Duty) -> None:
     enqueue(recipients, "duty_submitted", {
         "duty_id": duty.id, "kind": duty.kind, "period": duty.period, "unit_id": duty.unit_id,
         "unit_name": duty.unit.name, "due_date": duty.due_date.isoformat(),
-        "link": f"/api/v1/duties/{duty.id}"}, key=f"duty:{duty.id}:submitted")
+        "link": f"/tugas/{duty.id}"}, key=f"duty:{duty.id}:submitted")
 
 
 def _change(actor: User, duty_id: int, action: str, values: dict[str, Any],

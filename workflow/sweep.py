@@ -349,7 +349,7 @@ class _Sweeper:
             duty_id=Duty.id, kind=Duty.kind, period=Duty.period, unit_id=Duty.unit_id,
             unit_name=Unit.name, due_date=Duty.due_date,
             offset_days=cast(literal(offset_days, Integer), Integer),
-            link=text_of("/api/v1/duties/", Duty.id))
+            link=text_of("/tugas/", Duty.id))
         query = (select(key, User.id, User.email, User.language,
                         literal(TEMPLATES[occasion], String), context,
                         literal("pending", String), literal(0, Integer),

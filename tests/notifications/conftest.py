@@ -136,7 +136,7 @@ def reminder(duty_id: int, unit_id: int, unit_name: str, due: str = "2026-12-31"
     """A ``duty_reminder`` context as the sweep writes it."""
     context: dict[str, Any] = {"duty_id": duty_id, "kind": kind, "unit_id": unit_id,
                                "unit_name": unit_name, "due_date": due,
-                               "link": f"/api/v1/duties/{duty_id}"}
+                               "link": f"/tugas/{duty_id}"}
     if offset_days is not None:
         context["offset_days"] = offset_days
     return context

@@ -64,9 +64,9 @@ def test_transition_notice_is_received_in_each_recipients_language(world, smtp, 
     assert "Unit <U1> diajukan ke TPI." in text
     assert "24 November 2026 pukul 10.15 WIB" in text  # 03:15 UTC shown in Jakarta time
     assert "Pembangunan -> Pengusulan" in text
-    assert "Tindak lanjut: http://zi.test/api/v1/cases/12" in text
+    assert "Tindak lanjut: http://zi.test/kasus/12" in text
     assert "<strong>Unit &lt;U1&gt;</strong>" in html and "<U1>" not in html
-    assert 'href="http://zi.test/api/v1/cases/12"' in html
+    assert 'href="http://zi.test/kasus/12"' in html
     assert "24 November 2026, 10:15 WIB" in english.part("plain")
     for row_id, received in ((id_row, indonesian), (en_row, english)):
         row = _row(row_id)
@@ -89,7 +89,7 @@ def test_duty_reminder_shows_the_due_date_the_indonesian_way_and_the_link(world,
     assert indonesian.subject == ("[ZI] Pengingat: laporan akhir tahun pembangunan ZI Unit U1 "
                                   "jatuh tempo 31 Desember 2026")
     assert "31 Desember 2026 (WIB), 14 hari lagi" in indonesian.part("plain")
-    assert "http://zi.test/api/v1/duties/7" in indonesian.part("plain")
+    assert "http://zi.test/tugas/7" in indonesian.part("plain")
     [english] = smtp.to("other_coordinator@uji.go.id")
     assert "due on 31 December 2026 (WIB), in 14 days" in english.part("plain")
 
@@ -295,7 +295,7 @@ def test_daily_digest_bundles_a_users_reminders_into_one_email(world, smtp, deli
     for n in range(4):
         assert f"Jatuh tempo {10 + n} Desember 2026 (WIB)" in text
     assert "[Terlambat]" in text and text.count("[Pengingat]") == 4
-    assert "http://zi.test/api/v1/duties/3" in text
+    assert "http://zi.test/tugas/3" in text
     assert "Ringkasan harian 2 Desember 2026: 1 pemberitahuan" in mails[2].subject
     rows = [_row(i) for i in held]
     digest_id = rows[0].digest_sent_in

@@ -13,7 +13,7 @@ from workflow.notices import TRANSITION_AUDIENCE
 
 SETTINGS = DeliverySettings(public_base_url="https://zi.example.go.id/")
 DUTY = {"duty_id": 7, "kind": "improvement_plan", "unit_id": 1, "unit_name": "Unit <b>U1</b>",
-        "due_date": "2027-03-01", "offset_days": 7, "link": "/api/v1/duties/7"}
+        "due_date": "2027-03-01", "offset_days": 7, "link": "/tugas/7"}
 CONTEXTS = {
     "transition_notice": {"case_id": 5, "unit_name": "Unit <b>U1</b>", "target": "WBBM",
                           "trigger": "designate", "from_state": "reviu_tpn",
@@ -28,7 +28,7 @@ CONTEXTS = {
     "portalrb_changed": {"case_id": 5, "unit_code": "U1", "unit_name": "Unit <b>U1</b>",
                          "target": "WBK", "tahun": 2026, "state": "pembangunan",
                          "change": "state", "fetched_at": "2026-06-15T02:00:00+00:00",
-                         "changed_at": "2026-06-16T02:00:00+00:00", "link": "/api/v1/cases/5"},
+                         "changed_at": "2026-06-16T02:00:00+00:00", "link": "/kasus/5"},
     "daily_digest": {"digest_date": "2026-12-01", "items": [
         {"outbox_id": 1, "template": "duty_reminder", "context": DUTY},
         {"outbox_id": 2, "template": "duty_escalation", "context": DUTY}]},
@@ -66,7 +66,9 @@ def test_every_template_renders_subject_text_and_escaped_html(template, language
     assert rendered.text.strip() and "<b>" not in rendered.html
     assert f'<html lang="{language}">' in rendered.html
     if template != "delivery_failed":
-        assert "https://zi.example.go.id/api/v1/" in rendered.text
+        # the link opens a page (issue 8), never the API's JSON
+        assert re.search(r"https://zi\.example\.go\.id/(kasus|tugas)/\d+\b", rendered.text)
+        assert "/api/v1/" not in rendered.text
     if template.startswith("duty_") or template == "daily_digest":
         day = "1 Maret 2027" if language == "id" else "1 March 2027"
         assert day in rendered.text

@@ -20,7 +20,7 @@ def test_a_submission_reaches_the_inspectorate_in_indonesian(client, world, smtp
     text = submitted.part("plain")
     assert "Unit U1 diajukan ke TPI." in text
     assert "Mohon TPI melakukan evaluasi dan penilaian atas unit ini." in text
-    assert f"http://zi.test/api/v1/cases/{case['id']}" in text
+    assert f"http://zi.test/kasus/{case['id']}" in text
     assert submitted.message["Content-Language"] == "id"
     assert smtp.to("coordinator@uji.go.id") == []  # the actor is not told of their own act
     assert smtp.to("foreign_inspectorate@uji.go.id") == []

@@ -153,7 +153,7 @@ def test_a_year_of_daily_sweeps_yields_exactly_the_expected_duties_and_messages(
         duty = by_id[message.context["duty_id"]]
         sent_on = jakarta_date(message.created_at)
         assert message.context["due_date"] == duty.due_date.isoformat()
-        assert message.context["link"] == f"/api/v1/duties/{duty.id}"
+        assert message.context["link"] == f"/tugas/{duty.id}"
         assert message.context["unit_name"] == duty.unit.name
         assert message.status == "pending" and message.language == "id"
         if message.template == "duty_reminder":

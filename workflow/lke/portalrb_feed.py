@@ -213,7 +213,7 @@ def note_change(case: Case, change: str, now: datetime) -> None:
         "case_id": case.id, "unit_id": case.unit_id, "unit_code": case.unit.code,
         "unit_name": case.unit.name, "target": case.target, "tahun": fetch.tahun,
         "state": case.state, "change": change, "fetched_at": fetched_at.isoformat(),
-        "changed_at": now.isoformat(), "link": f"/api/v1/cases/{case.id}",
+        "changed_at": now.isoformat(), "link": f"/kasus/{case.id}",
     }, key=f"portalrb_changed:{case.id}:{fetched_at.isoformat()}", now=now)
 
 
