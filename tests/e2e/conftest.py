@@ -1,11 +1,12 @@
 """Browser tests: the real service (``zi serve``) on 127.0.0.1, Debian's Chromium driven by
 Playwright, an SMTP sink for the e-mails, the dispatcher run once to deliver them.
 
-Everything heavy is started once per session: the database (a fresh SQLite file, or a
-throwaway database on TEST_DATABASE_URL's PostgreSQL server, dropped after), the server,
-the SMTP sink and the browser. Each test gets its own browser context (cookies) whose every
-request to a host other than 127.0.0.1 is blocked and fails the test. No browser is ever
-downloaded: the system's ``chromium`` is used (``.ci/run`` installs the apt package).
+Everything heavy is started once for this package and stopped after its last test: the
+database (a fresh SQLite file, or a throwaway database on TEST_DATABASE_URL's PostgreSQL
+server, dropped after), the server, the SMTP sink and the browser. Each test gets its own
+browser context (cookies) whose every request to a host other than 127.0.0.1 is blocked and
+fails the test. No browser is ever downloaded: the system's ``chromium`` is used (``.ci/run``
+installs the apt package).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class Mailbox:
                              f"{[str(m['Subject']) for m in self.to(address)]}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def mailbox() -> Iterator[tuple[Mailbox, int]]:
     handler = Mailbox()
     port = free_port()
@@ -102,7 +103,7 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 
 # -- the database ----------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of the browser tests' own: never the one the other tests empty."""
     server = os.environ.get("TEST_DATABASE_URL")
@@ -239,7 +240,7 @@ def stop_service(service: Service) -> None:
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def service(e2e_database_url: str, mailbox: tuple[Mailbox, int],
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     running = start_service(e2e_database_url, tmp_path_factory.mktemp("e2e"), mailbox)
@@ -251,13 +252,13 @@ def service(e2e_database_url: str, mailbox: tuple[Mailbox, int],
 
 # -- the browser -----------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = shutil.which("chromium")
     assert executable, "Chromium is missing: apt-get install chromium (never a download)"
