@@ -360,16 +360,25 @@ def screenshot(page: Page, name: str) -> Path | None:
 
 
 @pytest.fixture
-def people(service: Service, request: pytest.FixtureRequest) -> Any:
+def people(service: Service) -> Any:
     """An instansi, two units and a person of each role, of this test's own."""
     from tests.e2e.usecases import make_people
 
-    tag = re.sub(r"[^A-Za-z0-9]", "", request.node.name)[-24:] + uuid.uuid4().hex[:6]
+    tag = uuid.uuid4().hex[:6]  # names as short as real ones: "Kementerian 3f9a1c"
     with service.use_cases():
         return make_people(tag)
 
 
 def no_horizontal_scroll(page: Page) -> None:
-    """Nothing wider than the window: no sideways scrolling on a phone."""
+    """Nothing wider than the window: no sideways scrolling on a phone (a failure names the
+    elements that stick out)."""
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-    assert widths[0] <= widths[1], f"{page.url}: {widths[0]} px wide in a {widths[1]} px window"
+    if widths[0] > widths[1]:
+        culprits = page.evaluate("""(limit) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > limit + 1)
+            .filter(e => !e.parentElement.closest('.table-wrap, .diagram-wrap'))
+            .slice(0, 5).map(e => `<${e.tagName.toLowerCase()} class="${e.getAttribute('class')
+                || ''}"> ${Math.round(e.getBoundingClientRect().right)} px: `
+                + (e.textContent || '').trim().slice(0, 50))""", widths[1])
+        raise AssertionError(f"{page.url}: {widths[0]} px wide in a {widths[1]} px window; "
+                             f"sticking out: {culprits}")

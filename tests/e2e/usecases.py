@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workflow import cases, directory
+from workflow.clock import jakarta_date, utcnow
 from workflow.db import db
 from workflow.lke.sheets import worksheet
 from workflow.models import Case, User
@@ -20,6 +21,7 @@ GOOD_DECLARATION = {"staff_total": 40, "pakta_signed": 30, "head_signed": True,
 class People:
     """An instansi with two units and one person of each role (e-mail by name)."""
 
+    tag: str
     instansi_id: int
     unit_id: int
     other_unit_id: int
@@ -46,7 +48,7 @@ def make_people(tag: str) -> People:
                                  code=f"KP-{tag}", **unit_facts())
     other = directory.create_unit(admin, instansi_id=instansi.id, name=f"Balai {tag}",
                                   code=f"B-{tag}", **unit_facts())
-    people = People(instansi.id, unit.id, other.id)
+    people = People(tag, instansi.id, unit.id, other.id)
     people.emails["admin"], people.ids["admin"] = admin.email, admin.id
     for who, role, units, instansi_id in (
             ("coordinator", "coordinator", [unit.id], instansi.id),
@@ -60,10 +62,17 @@ def make_people(tag: str) -> People:
     return people
 
 
-def open_case(people: People, regulation: str = "permenpanrb-52-2014", year: int = 2026) -> Case:
-    case = cases.open_case(people.user("coordinator"), people.unit_id, "WBK", year, regulation)
+def this_year() -> int:
+    return jakarta_date(utcnow()).year
+
+
+def open_case(people: People, regulation: str = "permenpanrb-52-2014",
+              unit: str = "coordinator") -> int:
+    """A WBK case of this year, opened by that coordinator on their unit: its id."""
+    unit_id = people.unit_id if unit == "coordinator" else people.other_unit_id
+    case = cases.open_case(people.user(unit), unit_id, "WBK", this_year(), regulation)
     db.session.commit()
-    return case
+    return int(case.id)
 
 
 def best_answer(question: dict[str, Any]) -> dict[str, Any]:
@@ -114,13 +123,12 @@ def declare_and_build(people: People, case_id: int) -> None:
 
 
 def fire(people: People, case_id: int, trigger: str, who: str,
-         reason: str | None = None) -> Case:
+         reason: str | None = None) -> None:
     db.session.expire_all()
     case = db.session.get(Case, case_id)
     assert case is not None
-    fired = cases.fire_transition(people.user(who), case_id, trigger, case.version, reason)
+    cases.fire_transition(people.user(who), case_id, trigger, case.version, reason)
     db.session.commit()
-    return fired
 
 
 def state_of(case_id: int) -> str:
@@ -128,3 +136,30 @@ def state_of(case_id: int) -> str:
     case = db.session.get(Case, case_id)
     assert case is not None
     return str(case.state)
+
+
+def set_password(user_id: int, password: str) -> None:
+    """A password as if set through its link (the link's own page has its test)."""
+    from workflow.passwords import hash_password
+
+    user = db.session.get(User, user_id)
+    assert user is not None
+    user.password_hash = hash_password(password)
+    db.session.commit()
+
+
+def to_pengusulan(people: People) -> int:
+    """A 52/2014 WBK case of the coordinator's unit, submitted to the TPI: its id."""
+    case_id = open_case(people)
+    declare_and_build(people, case_id)
+    answer_all(people, case_id, "self", "coordinator")
+    fire(people, case_id, "submit_to_tpi", "coordinator")
+    return case_id
+
+
+def to_reviu_tpn(people: People) -> int:
+    """The same case approved by the TPI: in TPN review."""
+    case_id = to_pengusulan(people)
+    answer_all(people, case_id, "tpi", "inspectorate")
+    fire(people, case_id, "tpi_approve", "inspectorate")
+    return case_id
