@@ -55,7 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     declared = {key: overrides.pop(key) for key in list(overrides)
                 if key in settings.Settings.model_fields}
     current = settings.load(declared)
-    app = Flask(__name__, instance_path=str(current.instance_path))
+    # No static folder of the app's own: its /static route would shadow the pages' (web.bp
+    # serves the stylesheet and htmx there), answering every one of them with a JSON 404.
+    app = Flask(__name__, instance_path=str(current.instance_path), static_folder=None)
     app.json = JsonProvider(app)
     app.url_map.converters["int"] = RowIdConverter
     app.config.update(settings.FLASK_CONSTANTS)

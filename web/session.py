@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, Response, g, redirect, request, session, url_for
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 
@@ -65,6 +65,19 @@ def _load_person() -> None:
 
 
 bp.before_request(_load_person)
+
+#: The pages' own policy (the API's JSON keeps ``default-src 'none'``, api.limits): the
+#: stylesheet and htmx from this host only, forms posted only here, never framed.
+PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def _page_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    return response
+
+
+bp.after_request(_page_headers)
 
 
 def current_person() -> User | None:

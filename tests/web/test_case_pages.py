@@ -265,3 +265,29 @@ def test_every_case_form_refuses_a_post_without_the_csrf_token(page_client: Page
     db.session.expire_all()
     assert _version(case.id) == int(version)
     assert db.session.get(Case, case.id).declaration is None
+
+
+def test_the_pages_own_policy_lets_their_stylesheet_and_script_load(page_client: Pages,
+                                                                    world: World) -> None:
+    """The API's ``default-src 'none'`` would block the pages' own stylesheet (every page
+    unstyled, a table wider than a phone): the pages allow this host, and nothing else."""
+    case = opened(world)
+    client = page_client("coordinator")
+    for path in ("/", f"/unit/{world.unit.id}", f"/kasus/{case.id}",
+                 f"/kasus/{case.id}/pencanangan", "/static/zi.css"):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "style-src 'self'" in policy, path
+        assert "frame-ancestors 'none'" in policy and "https:" not in policy
+    assert client.get("/api/v1/units", headers=world.auth("coordinator")).headers[
+        "Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_the_pages_stylesheet_and_script_are_served(page_client: Pages) -> None:
+    """The app has no /static of its own to shadow the pages' (it answered a JSON 404)."""
+    client = page_client("coordinator")
+    page = client.get("/").get_data(as_text=True)
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', page):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.mimetype in ("text/css", "text/javascript"), asset
+    assert '/static/zi.css"' in page and "/static/htmx-2.0.4.min.js" in page
