@@ -53,6 +53,10 @@ def _load_person() -> None:
     """Before each page: the signed-in person (``g.person``) or None; CSRF on every write."""
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
+    # Flask-WTF caches the signed token on ``g``: a fresh request context normally drops it,
+    # but requests sharing one application context (tests with several people) must not
+    # hand one person's token to another's session.
+    g.pop("csrf_token", None)
     g.person = None
     user_id = session.get(SESSION_USER)
     if user_id is None:

@@ -12,16 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import joinedload
 
 from workflow.audit import append_duty_event
 from workflow.clock import utcnow
 from workflow.db import db
 from workflow.directory import get_unit
-from workflow.errors import Conflict, InvalidInput, NotFound
-from workflow.models import Duty, Unit, User, user_unit
+from workflow.errors import Conflict, Forbidden, InvalidInput, NotFound
+from workflow.lke.evidence import check_file, clean_filename
+from workflow.lke.storage import EvidenceStore
+from workflow.models import Duty, DutyEvent, Unit, User, user_unit
 from workflow.notices import audience, enqueue
 from workflow.permissions import require_act, require_view
 
@@ -33,6 +36,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
 }
 
 
+OPEN_STATES = ("open", "overdue")
 ACTED_AT = {"submit": "submitted_at", "acknowledge": "acknowledged_at", "waive": "waived_at"}
 
 
@@ -51,9 +55,14 @@ def get_duty(actor: User, duty_id: int) -> Duty:
 
 def list_duties(actor: User, unit_id: int | None = None, state: str | None = None,
                 kind: str | None = None, year: int | None = None, page: int = 1,
-                page_size: int = 100) -> tuple[list[Duty], int]:
+                page_size: int = 100, open_first: bool = False, with_units: bool = False
+                ) -> tuple[list[Duty], int]:
     """The duties the caller may see (coordinator: own units; inspectorate: own instansi;
-    tpn, admin: all), soonest due first, and how many there are in all."""
+    tpn, admin: all), soonest due first, and how many there are in all.
+
+    ``open_first``: open and overdue duties before the others (the duties page);
+    ``with_units``: each duty's unit read in the same statement (a list showing unit names).
+    """
     query = select(Duty)
     if actor.role == "inspectorate":
         query = query.join(Unit, Unit.id == Duty.unit_id).where(
@@ -71,10 +80,23 @@ def list_duties(actor: User, unit_id: int | None = None, state: str | None = Non
     if year is not None:
         query = query.where(Duty.due_date >= date(year, 1, 1), Duty.due_date < date(year + 1, 1, 1))
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    order: list[Any] = [Duty.due_date, Duty.id]
+    if open_first:
+        order.insert(0, case((Duty.state.in_(OPEN_STATES), 0), else_=1))
+    if with_units:
+        query = query.options(joinedload(Duty.unit))
     rows = db.session.execute(
-        query.order_by(Duty.due_date, Duty.id).limit(page_size).offset((page - 1) * page_size)
+        query.order_by(*order).limit(page_size).offset((page - 1) * page_size)
     ).scalars()
     return list(rows), int(total)
+
+
+def duty_history(actor: User, duty_id: int) -> tuple[Duty, list[DutyEvent]]:
+    """The duty and its events, oldest first (two statements whatever the history)."""
+    duty = get_duty(actor, duty_id)
+    events = db.session.execute(
+        select(DutyEvent).where(DutyEvent.duty_id == duty.id).order_by(DutyEvent.seq)).scalars()
+    return duty, list(events)
 
 
 def _required_text(field: str, value: str | None) -> str:
@@ -147,3 +169,66 @@ def waive(actor: User, duty_id: int, reason: str, now: datetime | None = None) -
     reason = _required_text("reason", reason)
     return _change(actor, duty_id, "waive", {
         "waive_reason": reason, "waived_by": actor.id, "waived_at": now or utcnow()})
+
+
+def available_actions(actor: User, duty: Duty) -> list[str]:
+    """What the actor may do to the duty now (its state, their role and scope)."""
+    found = []
+    for action, (sources, _target, roles) in ACTIONS.items():
+        if duty.state not in sources:
+            continue
+        try:
+            require_act(actor, duty.unit, roles)
+        except Forbidden:
+            continue
+        found.append(action)
+    return found
+
+
+# --------------------------------------------------------------------------- evidence files
+
+FILE_PREFIX = "file:"
+
+
+def file_evidence(sha256: str, filename: str) -> str:
+    """How a stored file is named among a duty's evidence (as PortalRB's content links)."""
+    return f"{FILE_PREFIX}{sha256}:{filename}"
+
+
+def parse_file_evidence(item: str) -> tuple[str, str] | None:
+    """(sha256, filename) of a stored file's evidence item, None for a link."""
+    if not item.startswith(FILE_PREFIX):
+        return None
+    sha256, _, filename = item[len(FILE_PREFIX):].partition(":")
+    return (sha256, filename) if len(sha256) == 64 and filename else None
+
+
+def store_duty_file(actor: User, duty_id: int, data: bytes, filename: str,
+                    store: EvidenceStore, max_bytes: int) -> str:
+    """Check and store a file the unit's coordinator hands in with a duty; the evidence item
+    naming it (``submit`` records it). The bytes are addressed by hash: if the submission
+    then fails, they are an orphan nothing points at."""
+    duty = _load(duty_id)
+    sources, _target, roles = ACTIONS["submit"]
+    require_act(actor, duty.unit, roles)
+    if duty.state not in sources:
+        raise Conflict(f"Tindakan submit tidak tersedia pada status {duty.state}",
+                       f"submit is not available in state {duty.state}",
+                       code="transition_not_available")
+    name = clean_filename(filename)
+    check_file(data, name, max_bytes)
+    return file_evidence(store.put(data), name)
+
+
+def open_duty_file(actor: User, duty_id: int, sha256: str, store: EvidenceStore
+                   ) -> tuple[BinaryIO, str]:
+    """A file handed in with the duty, for whoever may see the duty: (bytes, file name)."""
+    duty = get_duty(actor, duty_id)
+    for item in duty.evidence or ():
+        parsed = parse_file_evidence(item)
+        if parsed is not None and parsed[0] == sha256:
+            try:
+                return store.open(sha256), parsed[1]
+            except FileNotFoundError:
+                break
+    raise NotFound("Berkas tidak ditemukan", "File not found")
