@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from web import cases, duties, errors, home, labels, signin, units  # noqa: F401
+from web import cases, dashboards, duties, errors, home, labels, signin, units  # noqa: F401

@@ -62,3 +62,49 @@ def instansi_dashboard(actor: User, instansi_id: int, now: datetime | None = Non
              "state": duty.state}
             for duty, unit_name in upcoming],
     }
+
+
+#: Where a case waits on, or was decided by, the national review: a proposal of its year.
+NATIONAL_STATES = ("reviu_tpn", "penetapan")
+
+
+def national_overview(actor: User, now: datetime | None = None) -> dict[str, Any]:
+    """Every instansi with its units and cases per state, and this fiscal year's proposals
+    (cases of the Jakarta calendar year in the national review states), for TPN and admins.
+
+    Three statements whatever the number of instansi, units or cases: the instansi with
+    their unit counts, one GROUP BY of the cases per instansi and state, and the proposals
+    (by the index on the case state).
+    """
+    require_role(actor, ("tpn", "admin"))
+    year = jakarta_date(now or utcnow()).year
+    instansi = db.session.execute(
+        select(Instansi.id, Instansi.name, Instansi.kind, func.count(Unit.id))
+        .outerjoin(Unit, Unit.instansi_id == Instansi.id)
+        .group_by(Instansi.id, Instansi.name, Instansi.kind)
+        .order_by(Instansi.name, Instansi.id)).all()
+    per_state: dict[int, dict[str, int]] = {}
+    for instansi_id, state, count in db.session.execute(
+            select(Unit.instansi_id, Case.state, func.count(Case.id))
+            .join(Unit, Unit.id == Case.unit_id)
+            .group_by(Unit.instansi_id, Case.state)):
+        per_state.setdefault(instansi_id, {})[state] = count
+    proposals = db.session.execute(
+        select(Case.id, Case.state, Case.target, Case.regulation, Case.designated_at,
+               Unit.id, Unit.code, Unit.name, Instansi.id, Instansi.name)
+        .join(Unit, Unit.id == Case.unit_id).join(Instansi, Instansi.id == Unit.instansi_id)
+        .where(Case.state.in_(NATIONAL_STATES), Case.year == year)
+        .order_by(Instansi.name, Unit.code, Case.id)).all()
+    return {
+        "year": year,
+        "instansi": [{"id": id_, "name": name, "kind": kind, "units": units,
+                      "cases": per_state.get(id_, {}),
+                      "total": sum(per_state.get(id_, {}).values())}
+                     for id_, name, kind, units in instansi],
+        "proposals": [{"case_id": case_id, "state": state, "target": target,
+                       "regulation": regulation, "designated_at": designated_at,
+                       "unit_id": unit_id, "unit_code": code, "unit_name": unit_name,
+                       "instansi_id": instansi_id, "instansi_name": instansi_name}
+                      for (case_id, state, target, regulation, designated_at, unit_id, code,
+                           unit_name, instansi_id, instansi_name) in proposals],
+    }
