@@ -50,7 +50,7 @@ def my_instansi() -> Any:
     if person.role == "inspectorate" and person.instansi_id is not None:
         return redirect(url_for("web.instansi_page", instansi_id=person.instansi_id))
     if person.role == "admin":
-        return redirect(url_for("web.national"))
+        return redirect(url_for("web.admin_instansi"))
     raise Forbidden("Halaman ini untuk inspektorat dan admin",
                     "This page is for the inspectorate and admins", code="forbidden_for_role")
 

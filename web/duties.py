@@ -74,9 +74,15 @@ def _store() -> DirectoryStore:
     return DirectoryStore(Path(current_app.config["STORAGE_DIR"]))
 
 
+def evidence_label(item: str) -> str:
+    """A stored file by its name, a link as it is."""
+    parsed = duties.parse_file_evidence(item)
+    return parsed[1] if parsed else item
+
+
 @bp.app_template_global()
 def duty_labels() -> dict[str, Any]:
-    return {"kind": kind_label, "state": state_label}
+    return {"kind": kind_label, "state": state_label, "evidence": evidence_label}
 
 
 @bp.route("/tugas")

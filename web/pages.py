@@ -2,4 +2,14 @@
 
 from __future__ import annotations
 
-from web import cases, dashboards, duties, errors, home, labels, signin, units  # noqa: F401
+from web import (  # noqa: F401
+    admin_units,
+    cases,
+    dashboards,
+    duties,
+    errors,
+    home,
+    labels,
+    signin,
+    units,
+)

@@ -66,6 +66,8 @@ def instansi_dashboard(actor: User, instansi_id: int, now: datetime | None = Non
 
 #: Where a case waits on, or was decided by, the national review: a proposal of its year.
 NATIONAL_STATES = ("reviu_tpn", "penetapan")
+PROPOSAL_FIELDS = ("case_id", "state", "target", "regulation", "designated_at", "unit_id",
+                   "unit_code", "unit_name", "instansi_id", "instansi_name")
 
 
 def national_overview(actor: User, now: datetime | None = None) -> dict[str, Any]:
@@ -101,10 +103,5 @@ def national_overview(actor: User, now: datetime | None = None) -> dict[str, Any
                       "cases": per_state.get(id_, {}),
                       "total": sum(per_state.get(id_, {}).values())}
                      for id_, name, kind, units in instansi],
-        "proposals": [{"case_id": case_id, "state": state, "target": target,
-                       "regulation": regulation, "designated_at": designated_at,
-                       "unit_id": unit_id, "unit_code": code, "unit_name": unit_name,
-                       "instansi_id": instansi_id, "instansi_name": instansi_name}
-                      for (case_id, state, target, regulation, designated_at, unit_id, code,
-                           unit_name, instansi_id, instansi_name) in proposals],
+        "proposals": [dict(zip(PROPOSAL_FIELDS, row, strict=True)) for row in proposals],
     }

@@ -123,18 +123,30 @@ def create_unit(actor: User, **fields: Any) -> Unit:
     return unit
 
 
+#: What an admin may change on a unit (the REST PATCH offers name and afirmasi; the admin
+#: pages all of them: the code and the seed's eligibility facts too).
+UNIT_FIELDS = ("name", "code", "eselon", "strategic_service", "rb_implemented",
+               "large_resources", "afirmasi")
+
+
 def update_unit(actor: User, unit_id: int, changes: dict[str, Any],
                 now: datetime | None = None) -> Unit:
-    """An admin renames a unit or sets its afirmasi flag; if PortalRB fetched one of its
-    proposals, the inspectorate is told in the same transaction."""
+    """An admin changes a unit (``UNIT_FIELDS``); if PortalRB fetched one of its proposals,
+    the inspectorate is told in the same transaction."""
     require_role(actor, ("admin",))
     unit = db.session.get(Unit, unit_id)
     if unit is None:
         raise NotFound(f"Unit {unit_id} tidak ditemukan", f"Unit {unit_id} not found")
-    for key in ("name", "afirmasi"):
+    for key in UNIT_FIELDS:
         if key in changes:
             setattr(unit, key, changes[key])
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as err:
+        db.session.rollback()
+        raise Conflict(f"Kode unit {changes.get('code')} sudah dipakai di instansi ini",
+                       f"Unit code {changes.get('code')} is already used in this instansi",
+                       code="unit_exists") from err
     portalrb_feed.note_unit_change(unit, now or utcnow())
     db.session.commit()
     return unit

@@ -130,3 +130,18 @@ def test_the_dashboards_in_english(page_client: Pages, cases: dict[str, int],
     html = page_client("inspectorate").get(f"/instansi/{world.instansi.id}").get_data(
         as_text=True)
     assert "Cases by state" in html and "Building" in html
+
+
+@pytest.mark.parametrize(("who", "entries"), [
+    ("coordinator", ["/tugas"]),
+    ("inspectorate", ["/tugas", "/instansi"]),
+    ("tpn", ["/tugas", "/nasional"]),
+    ("admin", ["/tugas", "/nasional", "/admin/instansi", "/admin/unit"]),
+])
+def test_the_menu_names_the_pages_of_each_role(page_client: Pages, world: World, who: str,
+                                               entries: list[str]) -> None:
+    html = page_client(who).get("/tugas").get_data(as_text=True)
+    menu = html.split('aria-label="Menu utama"', 1)[1].split("</nav>", 1)[0]
+    mine = {path for path in re.findall(r'href="([^"]+)"', menu)
+            if path in ("/tugas", "/instansi", "/nasional", "/admin/instansi", "/admin/unit")}
+    assert mine == set(entries)

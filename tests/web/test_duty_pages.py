@@ -128,6 +128,7 @@ def test_a_coordinator_submits_with_a_file_and_a_link_the_inspectorate_acknowled
     history = html.split("Riwayat", 1)[1]
     assert "coordinator@uji.go.id" in history and "inspectorate@uji.go.id" in history
     assert "Lengkap" in history
+    assert "https://drive.example/laporan, laporan.pdf" in history  # a file by its name
 
 
 def test_a_refused_file_is_named_beside_its_field_and_the_report_is_kept(
