@@ -11,21 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from web import bp
 from web.home import MENU, N_
+from web.labels import state_label
 from web.session import current_person, login_required
 from workflow.dashboard import instansi_dashboard, national_overview
 from workflow.errors import Forbidden
 from workflow.machine import STATES as CASE_STATES
 from workflow.models import User
 
-CASE_STATE_LABELS = {
-    "pencanangan": N_("Pencanangan"), "pembangunan": N_("Pembangunan"),
-    "pengusulan": N_("Pengusulan"), "reviu_tpn": N_("Reviu TPN"),
-    "penetapan": N_("Penetapan"), "dicabut": N_("Dicabut"), "ditarik": N_("Ditarik"),
-}
 TARGETS = ("WBK", "WBBM")
 
 MENU.append((("inspectorate",), N_("Dasbor instansi"), lambda: url_for("web.my_instansi")))
@@ -33,7 +28,8 @@ MENU.append((("tpn", "admin"), N_("Nasional"), lambda: url_for("web.national")))
 
 
 def case_state_label(state: str) -> str:
-    return _(CASE_STATE_LABELS.get(state, state))
+    """A case state as the case pages and e-mails name it (``web.labels``)."""
+    return state_label(state)
 
 
 def _person() -> User:

@@ -20,6 +20,7 @@ from werkzeug.datastructures import FileStorage
 from web import bp
 from web.errors import message_of
 from web.home import MENU, N_
+from web.labels import duty_kind_label
 from web.session import current_person, login_required
 from workflow import duties
 from workflow.clock import jakarta_date, utcnow
@@ -34,14 +35,6 @@ MAX_TEXT = 4000
 MAX_LINK = 2000
 MAX_EVIDENCE = 50
 
-KIND_LABELS = {
-    "year_end_report": N_("Laporan akhir tahun kepada Inspektorat Jenderal"),
-    "maintenance_check": N_("Pemeliharaan predikat (triwulanan)"),
-    "tpi_monitoring_report": N_("Laporan pemantauan TPI"),
-    "improvement_plan": N_("Perbaikan setelah dikembalikan"),
-    "budget_allocation": N_("Dukungan anggaran tahun berjalan"),
-    "proposal_deadline": N_("Batas pengusulan ke TPI"),
-}
 STATE_LABELS = {
     "open": N_("Terbuka"), "overdue": N_("Terlambat"), "submitted": N_("Diserahkan"),
     "acknowledged": N_("Diterima"), "waived": N_("Dibebaskan"),
@@ -52,7 +45,8 @@ MENU.append((("coordinator", "inspectorate", "tpn", "admin"), N_("Tugas"),
 
 
 def kind_label(kind: str) -> str:
-    return _(KIND_LABELS.get(kind, kind))
+    """The duty's kind as the e-mails name it (``web.labels``)."""
+    return duty_kind_label(kind)
 
 
 def state_label(state: str) -> str:

@@ -62,7 +62,7 @@ def test_the_inspectorate_sees_its_instansi(page_client: Pages, cases: dict[str,
     assert cells(html, "Pembangunan") == ["1", "0", "1"]
     assert cells(html, "Reviu TPN") == ["1", "1", "2"]  # this year's WBK, last year's WBBM
     assert "Penetapan" not in html  # the foreign unit's case is not this instansi's
-    assert cells(html, "Laporan akhir tahun kepada Inspektorat Jenderal")[0] == "2"
+    assert cells(html, "Laporan akhir tahun pembangunan ZI")[0] == "2"
     assert re.search(r'href="/tugas/\d+"', html) and 'href="/unit/' in html
 
 

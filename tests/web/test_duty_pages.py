@@ -209,6 +209,6 @@ def test_the_duty_pages_in_english(page_client: Pages, swept: World) -> None:
     duty = duty_of(swept.unit)
     client = page_client("inspectorate")
     html = client.get("/tugas").get_data(as_text=True)
-    assert "Year-end report to the Inspectorate General" in html and ">Duties<" in html
+    assert "Year-end ZI building report" in html and ">Duties<" in html
     html = client.get(f"/tugas/{duty.id}").get_data(as_text=True)
     assert "Release the unit from this duty" in html and "Reason" in html
