@@ -364,7 +364,7 @@ def people(service: Service) -> Any:
     """An instansi, two units and a person of each role, of this test's own."""
     from tests.e2e.usecases import make_people
 
-    tag = uuid.uuid4().hex[:6]  # names as short as real ones: "Kementerian 3f9a1c"
+    tag = uuid.uuid4().hex[:6]  # names as short as real ones: "Kementerian Uji 3f9a1c"
     with service.use_cases():
         return make_people(tag)
 

@@ -22,6 +22,7 @@ class People:
     """An instansi with two units and one person of each role (e-mail by name)."""
 
     tag: str
+    instansi_name: str
     instansi_id: int
     unit_id: int
     other_unit_id: int
@@ -39,16 +40,22 @@ def unit_facts() -> dict[str, Any]:
             "large_resources": True}
 
 
+NAMES = {"admin": "Admin Kementerian", "coordinator": "Sari Wulandari",
+         "other_coordinator": "Agus Pratama", "inspectorate": "Budi Santoso",
+         "tpn": "Dewi Lestari"}
+
+
 def make_people(tag: str) -> People:
-    """A fresh instansi ``Kementerian <tag>`` with units and people of its own, so that tests
-    sharing the session's database never share a case."""
-    admin, _ = directory.create_user(f"admin.{tag}@uji.go.id", "admin", name=f"Admin {tag}")
-    instansi = directory.create_instansi(admin, f"Kementerian {tag}", "kementerian")
-    unit = directory.create_unit(admin, instansi_id=instansi.id, name=f"Kantor Pelayanan {tag}",
-                                 code=f"KP-{tag}", **unit_facts())
-    other = directory.create_unit(admin, instansi_id=instansi.id, name=f"Balai {tag}",
-                                  code=f"B-{tag}", **unit_facts())
-    people = People(tag, instansi.id, unit.id, other.id)
+    """A fresh instansi ``Kementerian Uji <tag>`` with units and people of its own, so that
+    tests sharing the service's database never share a case."""
+    admin, _ = directory.create_user(f"admin.{tag}@uji.go.id", "admin", name=NAMES["admin"])
+    instansi = directory.create_instansi(admin, f"Kementerian Uji {tag}", "kementerian")
+    unit = directory.create_unit(admin, instansi_id=instansi.id,
+                                 name="Kantor Pelayanan Pratama Sukamaju", code="KPP-01",
+                                 **unit_facts())
+    other = directory.create_unit(admin, instansi_id=instansi.id, name="Balai Diklat Sukamaju",
+                                  code="BD-01", **unit_facts())
+    people = People(tag, instansi.name, instansi.id, unit.id, other.id)
     people.emails["admin"], people.ids["admin"] = admin.email, admin.id
     for who, role, units, instansi_id in (
             ("coordinator", "coordinator", [unit.id], instansi.id),
@@ -56,7 +63,7 @@ def make_people(tag: str) -> People:
             ("inspectorate", "inspectorate", [], instansi.id),
             ("tpn", "tpn", [], None)):
         user, _ = directory.create_user(f"{who}.{tag}@uji.go.id", role, units, instansi_id,
-                                        name=f"{who} {tag}")
+                                        name=NAMES[who])
         people.emails[who], people.ids[who] = user.email, user.id
     db.session.commit()
     return people
