@@ -371,7 +371,9 @@ def people(service: Service) -> Any:
 
 def no_horizontal_scroll(page: Page) -> None:
     """Nothing wider than the window: no sideways scrolling on a phone (a failure names the
-    elements that stick out)."""
+    elements that stick out). Measured once the page and its stylesheet have loaded (a URL or
+    a heading can be there before them)."""
+    page.wait_for_load_state("load")
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     if widths[0] > widths[1]:
         culprits = page.evaluate("""(limit) => [...document.querySelectorAll('body *')]
