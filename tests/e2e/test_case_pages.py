@@ -17,6 +17,9 @@ PHONE = {"width": 375, "height": 812}
 def test_a_coordinator_opens_declares_and_starts_building_on_a_phone(
         browsing: Browsing, people: Any, service: Service) -> None:
     page = browsing.page_as(people.ids["coordinator"], **PHONE)
+    refused: list[str] = []  # what the pages' own policy (CSP) blocked
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     page.goto("/")
     expect(page.get_by_role("heading", name="Beranda")).to_be_visible()
     no_horizontal_scroll(page)
@@ -51,6 +54,7 @@ def test_a_coordinator_opens_declares_and_starts_building_on_a_phone(
     expect(page.locator("h1 .badge")).to_have_text("Pembangunan")
     no_horizontal_scroll(page)
     screenshot(page, "kasus")
+    assert not refused
 
     service.deliver()  # the inspectorate is told; the e-mail's link opens the case page
     link = service.mail.link_to(people.emails["inspectorate"], f"/kasus/{case_id}")
