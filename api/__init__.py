@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ from flask.json.provider import DefaultJSONProvider
 from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import Pool
 from werkzeug.routing import IntegerConverter, Map
 
 from api import (
@@ -92,6 +95,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.register(app)
     requestlog.register(app)
     return app
+
+
+@event.listens_for(Pool, "checkout")
+def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """The pool's check in place of a pre-ping (no round trip): a connection the driver
+    already knows is closed or broken (psycopg's flags) is replaced before it is used."""
+    if _closed(dbapi_connection):
+        raise DisconnectionError("connection closed while pooled")
+
+
+def _closed(dbapi_connection: Any) -> bool:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        try:
+            dbapi_connection.total_changes  # noqa: B018 (raises once closed; no I/O)
+        except sqlite3.ProgrammingError:
+            return True
+        return False
+    return bool(getattr(dbapi_connection, "closed", False)
+                or getattr(dbapi_connection, "broken", False))
 
 
 @event.listens_for(Engine, "connect")

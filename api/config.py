@@ -46,7 +46,10 @@ FLASK_CONSTANTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_PATH": "docs",
     "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
     # hide_parameters: a logged database error names no value (no personal data, issue 9).
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+    # No pre-ping (a round trip per transaction, issue 11): a pooled connection the driver
+    # knows is closed is replaced at checkout (``api._replace_closed``), one that fails
+    # with a disconnect invalidates the whole pool, and none is kept over half an hour.
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_recycle": 1800},
 }
 
 

@@ -19,13 +19,15 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.clock import as_utc
 from workflow.db import db
+from workflow.errors import StaleVersion
 from workflow.models import GENESIS, AuditEvent, Case, Duty, DutyEvent, User
 from workflow.settings import current_audit_key
 
@@ -85,26 +87,58 @@ def append_event(case: Case, actor: User, action: str, from_state: str | None,
     return event
 
 
+_EVENT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+_CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
+_INSERT_EVENT = insert(_EVENT_TABLE)
+_CASE_COLUMNS = tuple(inspect(Case).column_attrs)
+
+
+@lru_cache(maxsize=64)
+def _case_change(names: tuple[str, ...]) -> Update:
+    """``UPDATE zi_case SET <names> WHERE id = … AND version = …``, built once per set of
+    changed columns (a transition changes the same few every time)."""
+    table = _CASE_TABLE
+    return (update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_expected"))
+            .values({name: bindparam(f"b_{name}") for name in names}))
+
+
 def append_with_change(case: Case, actor: User, action: str, from_state: str | None,
                        reason: str | None, occurred_at: datetime,
-                       score: dict[str, Any] | None = None) -> AuditEvent:
-    """As :func:`append_event`, for a write that changes the case row itself (a transition,
-    not yet flushed): the head moves in the same UPDATE as the change and its version bump,
-    so the version check, the state and the head are one statement (issue 11)."""
-    produced = case.version + 1  # the version_id_col step of the coming UPDATE
-    event = AuditEvent(case_id=case.id, action=action, actor_id=actor.id,
-                       actor_email=actor.email, role=actor.role, from_state=from_state,
-                       to_state=case.state, reason=reason, score=score,
-                       case_version=produced, occurred_at=occurred_at)
-    event.seq, event.prev_hash = case.audit_seq + 1, case.audit_hash
-    event.hash = event_hash(event)
-    case.audit_seq, case.audit_hash = event.seq, event.hash
-    db.session.flush()  # the version check first: a lost race raises StaleDataError
-    if case.version != produced:
-        raise RuntimeError(f"case {case.id}: version {case.version}, expected {produced}")
-    db.session.add(event)
-    db.session.flush()
-    return event
+                       score: dict[str, Any] | None = None) -> int:
+    """As :func:`append_event`, for a write that changes the case row itself (a transition):
+    the change, the version bump and the chain head in one Core ``UPDATE … WHERE version =``
+    (a lost race changes no row: ``StaleVersion``), then the event in one Core ``INSERT``
+    (issue 11: the ORM's unit of work cost more than the rest of a transition's writes).
+
+    The case object is told the committed values, so nothing of it is left to flush; returns
+    the new event's id (no ORM object is built for it).
+    """
+    expected = case.version
+    produced = expected + 1
+    event = {"case_id": case.id, "seq": case.audit_seq + 1, "action": action,
+             "actor_id": actor.id, "actor_email": actor.email, "role": actor.role,
+             "from_state": from_state, "to_state": case.state, "reason": reason,
+             "score": score, "case_version": produced, "prev_hash": case.audit_hash}
+    hashed = {**event, "occurred_at": as_utc(occurred_at).isoformat(timespec="microseconds")}
+    event.update(occurred_at=occurred_at, hash=keyed_hash(current_audit_key(), hashed))
+    changed = inspect(case).committed_state
+    values = {attr.key: getattr(case, attr.key) for attr in _CASE_COLUMNS
+              if attr.key in changed}
+    values.update(version=produced, audit_seq=event["seq"], audit_hash=event["hash"])
+    names = tuple(sorted(values))
+    connection = db.session.connection()
+    moved = connection.execute(_case_change(names), {
+        "b_id": case.id, "b_expected": expected, **{f"b_{n}": values[n] for n in names}})
+    if moved.rowcount != 1:
+        raise StaleVersion(expected)
+    for name, value in values.items():
+        set_committed_value(case, name, value)
+    state = inspect(case)
+    if not state.committed_state:  # nothing else pending on it: no flush is to visit it
+        state._commit_all(state.dict, db.session.identity_map)
+    inserted = connection.execute(_INSERT_EVENT, event)
+    return int(inserted.inserted_primary_key[0])  # type: ignore[index]
 
 
 def append_duty_event(duty: Duty, actor: User, action: str, from_state: str,

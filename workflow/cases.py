@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -88,7 +89,7 @@ def _in_transaction(work: Callable[[], T], keep: bool = False) -> T:
         raise
 
 
-def _lock_query(case_id: int) -> Select[Case]:
+def _lock_query(case_id: Any) -> Select[Case]:
     return (select(Case).where(Case.id == case_id)
             .options(joinedload(Case.unit), joinedload(Case.declaration),
                      joinedload(Case.portalrb_fetch))
@@ -107,15 +108,22 @@ def _locked_case(case_id: int) -> Case:
     return case
 
 
+@cache
+def _lock_for_actor() -> Select[Any]:
+    """The statement of :func:`_locked_for`, built once per process (bound parameters)."""
+    actor_id: Any = bindparam("b_actor_id")
+    coordinates = (select(user_unit.c.user_id)
+                   .where(user_unit.c.user_id == actor_id, user_unit.c.unit_id == Case.unit_id)
+                   .exists())
+    return (_lock_query(bindparam("b_case_id")).add_columns(User, coordinates)
+            .join(User, User.id == actor_id))
+
+
 def _locked_for(actor: User, case_id: int) -> tuple[Case, bool]:
     """As :func:`_locked_case`, and in the same statement the actor's row refreshed and
     whether they coordinate the case's unit: a transition's reads in one round trip."""
-    coordinates = (select(user_unit.c.user_id)
-                   .where(user_unit.c.user_id == actor.id, user_unit.c.unit_id == Case.unit_id)
-                   .exists())
     found = db.session.execute(
-        _lock_query(case_id).add_columns(User, coordinates).join(User, User.id == actor.id)
-    ).unique().first()
+        _lock_for_actor(), {"b_case_id": case_id, "b_actor_id": actor.id}).unique().first()
     if found is None:
         raise _not_found(case_id)
     return found[0], bool(found[2])
@@ -322,16 +330,17 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             case.revoked_at = now
         with db.session.no_autoflush:  # the change, its version and head: one UPDATE
             relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
-        event = append_with_change(case, actor, trigger, from_state, reason, now, score=score)
+        event_id = append_with_change(case, actor, trigger, from_state, reason, now,
+                                      score=score)
         if relied is not None:
-            relied.decided_event_id = event.id
+            relied.decided_event_id = event_id
         notify(case.unit, TRANSITION_AUDIENCE[trigger], "transition_notice", {
             "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
             "target": case.target, "trigger": trigger, "from_state": from_state,
             "to_state": case.state, "reason": reason, "actor_email": actor.email,
             "occurred_at": now.isoformat(),
             "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
-        }, key=f"audit_event:{event.id}", now=now, exclude_user_id=actor.id)
+        }, key=f"audit_event:{event_id}", now=now, exclude_user_id=actor.id)
         portalrb_feed.note_change(case, "state", now)
         return Transitioned(case, available_transitions(actor, case, now, coordinates))
 

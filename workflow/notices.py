@@ -8,9 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, cast, insert, literal, select, union_all
+from sqlalchemy import (
+    Insert,
+    Select,
+    String,
+    Subquery,
+    Table,
+    bindparam,
+    cast,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 
 from workflow.db import db
 from workflow.models import OutboxMessage, Unit, User, user_unit
@@ -57,26 +70,64 @@ def audience(unit: Unit, roles: Iterable[str]) -> list[User]:
     return sorted(users, key=lambda user: user.id)
 
 
+_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
+_OUTBOX_COLUMNS = ["idempotency_key", "recipient_user_id", "recipient_email", "language",
+                   "template", "context", "status", "attempts", "next_attempt_at", "created_at"]
+
+
+@lru_cache(maxsize=32)
+def _notify_statement(roles: frozenset[str], excluding: bool) -> Insert | None:
+    """The outbox ``INSERT … SELECT`` of :func:`notify` for a set of roles, built once per
+    process with bound parameters (building it cost more than running it, issue 11)."""
+    users = _audience_query_params(roles)
+    if users is None:
+        return None
+    chosen = select(
+        bindparam("b_key", type_=String) + cast(users.c.id, String),
+        users.c.id, users.c.email, users.c.language, bindparam("b_template", type_=String),
+        bindparam("b_context", type_=_OUTBOX.c.context.type), literal("pending", String),
+        literal(0), bindparam("b_now", type_=_OUTBOX.c.next_attempt_at.type),
+        bindparam("b_created", type_=_OUTBOX.c.created_at.type),
+    ).order_by(users.c.id)
+    if excluding:
+        chosen = chosen.where(users.c.id != bindparam("b_exclude"))
+    return insert(_OUTBOX).from_select(_OUTBOX_COLUMNS, chosen)
+
+
+def _audience_query_params(roles: frozenset[str]) -> Subquery | None:
+    """As :func:`_audience_query` on Core columns, with the unit as bound parameters."""
+    users: Table = User.__table__  # type: ignore[assignment]
+    links = user_unit
+    columns = (users.c.id, users.c.email, users.c.language)
+    active = users.c.active.is_(True)
+    parts: list[Select[Any]] = []
+    if "coordinator" in roles:
+        parts.append(select(*columns).join(links, links.c.user_id == users.c.id)
+                     .where(links.c.unit_id == bindparam("b_unit_id"),
+                            users.c.role == "coordinator", active))
+    if "inspectorate" in roles:
+        parts.append(select(*columns).where(
+            users.c.role == "inspectorate", users.c.instansi_id == bindparam("b_instansi_id"),
+            active))
+    if "tpn" in roles:
+        parts.append(select(*columns).where(users.c.role == "tpn", active))
+    if not parts:
+        return None
+    return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+
+
 def notify(unit: Unit, roles: Iterable[str], template: str, context: dict[str, Any], key: str,
            now: datetime, exclude_user_id: int | None = None) -> None:
     """:func:`enqueue` to the :func:`audience`, in one ``INSERT … SELECT``: no user row is
     brought into Python on a transition (issue 11)."""
-    query = _audience_query(unit, roles)
-    if query is None:
+    statement = _notify_statement(frozenset(roles), exclude_user_id is not None)
+    if statement is None:
         return
-    users = query.subquery()
-    table = OutboxMessage.__table__
-    chosen = select(
-        literal(f"{key}:user:", String) + cast(users.c.id, String),
-        users.c.id, users.c.email, users.c.language, literal(template, String),
-        literal(context, table.c.context.type), literal("pending", String), literal(0),
-        literal(now, table.c.next_attempt_at.type), literal(now, table.c.created_at.type),
-    ).order_by(users.c.id)
-    if exclude_user_id is not None:
-        chosen = chosen.where(users.c.id != exclude_user_id)
-    db.session.execute(insert(OutboxMessage).from_select(
-        ["idempotency_key", "recipient_user_id", "recipient_email", "language", "template",
-         "context", "status", "attempts", "next_attempt_at", "created_at"], chosen))
+    db.session.flush()  # what the session holds first (nothing, on a transition)
+    db.session.connection().execute(statement, {
+        "b_key": f"{key}:user:", "b_template": template, "b_context": context, "b_now": now,
+        "b_created": now, "b_unit_id": unit.id, "b_instansi_id": unit.instansi_id,
+        "b_exclude": exclude_user_id})
 
 
 def enqueue(users: Iterable[User], template: str, context: dict[str, Any], key: str) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import time_machine
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from notifications import dispatcher
@@ -19,6 +20,7 @@ from tests.ops.helpers import free_port
 from tests.workflow.test_audit import run_cli
 from workflow import scheduler
 from workflow.clock import JAKARTA
+from workflow.db import db
 from workflow.outage import OutageLog
 
 DOWN = OperationalError("SELECT 1", {}, Exception('connection to server at "db" failed\nmore'))
@@ -87,3 +89,19 @@ def test_zi_dispatcher_once_says_why_it_retries(app, world, monkeypatch):
         "retrying 1, failed 0, released 0, uncertain 0; why: 1x connect: "
         "ConnectionRefusedError: "
         "[Errno 111] Connection refused")
+
+
+def test_a_pooled_connection_closed_underneath_is_replaced_without_a_pre_ping(app):
+    """No pre-ping per transaction (issue 11): the pool's own checkout check replaces a
+    connection the driver already knows is closed, so the next use does not fail."""
+    engine = db.engine
+    assert not engine.pool._pre_ping
+    db.session.remove()
+    engine.dispose()
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+    assert raw is not None
+    raw.close()  # while pooled: the server went away, a proxy cut it, …
+    with engine.connect() as conn:
+        assert conn.execute(select(1)).scalar() == 1
+        assert conn.connection.dbapi_connection is not raw

@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, bindparam, insert, select, update
 
 from workflow.audit import append_event
 from workflow.db import db
@@ -79,24 +80,38 @@ class AnswerState(Protocol):
     def revision(self) -> int: ...
 
 
+@cache
+def _answer_states_statement() -> Select[Any]:
+    table = ANSWER_TABLE
+    return select(table.c.kind, table.c.item_id, table.c.answer, table.c.counts,
+                  table.c.needs_revision, table.c.revision).where(
+        table.c.case_id == bindparam("b_case_id"),
+        table.c.kind.in_(bindparam("b_kinds", expanding=True)))
+
+
 def answer_states(case_id: int, kinds: Iterable[str]) -> dict[str, dict[str, AnswerState]]:
     """kind -> item id -> the fields a guard reads, as plain rows (no ORM objects to build:
-    a transition's guard reads a whole worksheet, issue 11)."""
+    a transition's guard reads a whole worksheet, issue 11; the statement built once)."""
     found: dict[str, dict[str, AnswerState]] = {kind: {} for kind in kinds}
     if not found:
         return found
-    for row in db.session.execute(select(
-            Answer.kind, Answer.item_id, Answer.answer, Answer.counts, Answer.needs_revision,
-            Answer.revision).where(Answer.case_id == case_id, Answer.kind.in_(list(found)))):
+    for row in db.session.execute(_answer_states_statement(),
+                                  {"b_case_id": case_id, "b_kinds": list(found)}):
         found[row.kind][row.item_id] = row
     return found
 
 
+@cache
+def _evidenced_statement() -> Select[Any]:
+    table = EVIDENCE_TABLE
+    return select(table.c.item_id).distinct().where(
+        table.c.case_id == bindparam("b_case_id"), table.c.replaced_by.is_(None),
+        table.c.deleted_at.is_(None))
+
+
 def evidenced_items(case_id: int) -> set[str]:
     """The unit's questions that have current evidence (neither replaced nor deleted)."""
-    return set(db.session.execute(select(Evidence.item_id).distinct().where(
-        Evidence.case_id == case_id, Evidence.replaced_by.is_(None),
-        Evidence.deleted_at.is_(None))).scalars())
+    return set(db.session.execute(_evidenced_statement(), {"b_case_id": case_id}).scalars())
 
 
 def entered(rows: Mapping[str, AnswerState]) -> dict[str, Entered]:
@@ -282,13 +297,22 @@ def return_record(case: Case, trigger: str) -> dict[str, Any]:
             "self_revisions": {item: row.revision for item, row in rows["self"].items()}}
 
 
+@cache
+def _last_return_score() -> Select[Any]:
+    """The score of the case's last return, built once (a transition reads only that)."""
+    table = AuditEvent.__table__
+    return (select(table.c.score).where(table.c.case_id == bindparam("b_case_id"),
+                                        table.c.action.in_(RETURNS))
+            .order_by(table.c.seq.desc()).limit(1))
+
+
 def changed_since_return(case_id: int, rows: Mapping[str, AnswerState]
                          ) -> list[str] | None:
     """The unit's questions whose answers changed since the last return (None: no return)."""
-    event = last_return(case_id)
-    if event is None or not event.score:
+    score = db.session.execute(_last_return_score(), {"b_case_id": case_id}).scalar()
+    if not score:
         return None
-    before = event.score.get("self_revisions") or {}
+    before = score.get("self_revisions") or {}
     return sorted(item for item, row in rows.items() if row.revision != before.get(item))
 
 
