@@ -42,6 +42,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
     union_all,
     update,
@@ -189,6 +190,10 @@ class _Sweeper:
     def lock(self) -> bool:
         if db.session.get_bind().dialect.name != "postgresql":
             return True  # SQLite serialises writers; the unique keys do the rest
+        # No JIT for this transaction: the probes' estimated cost (one per unit) crosses
+        # jit_above_cost, and compiling took longer than running a sweep that finds nothing
+        # to do (issue 11: ~110 of 410 ms per statement at 30 000 units).
+        db.session.execute(text("SET LOCAL jit = off"))
         return bool(db.session.execute(
             select(func.pg_try_advisory_xact_lock(SWEEP_LOCK_KEY))).scalar())
 
