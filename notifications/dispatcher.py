@@ -2,12 +2,13 @@
 
 STACK.md (Outbox and SMTP): a batch is claimed with ``FOR UPDATE SKIP LOCKED`` and a lease,
 and the claim is committed before any SMTP conversation, so no lock is held while sending.
-A row whose lease ran out (a crashed dispatcher) is due again. Every outcome is committed on
-its own, only while this run still holds the row's lease: several dispatchers in parallel
-send each message once.
+A row whose lease ran out (a crashed dispatcher) is due again. Outcomes are committed a chunk
+at a time (``CHUNK`` messages), each only while this run still holds the row's lease:
+several dispatchers in parallel send each message once.
 
 Exactly once, as far as SMTP allows (issue 9): an attempt is committed as ``started`` before
-the SMTP conversation and completed after it. A dispatcher killed in between leaves it
+the SMTP conversation and completed after it (for a chunk at a time: one transaction before
+its sends, one after, issue 11). A dispatcher killed in between leaves it
 ``started``; the next claim marks it ``unknown`` (delivered or not, nobody knows) and sends
 again with the same Message-ID (receivers can drop the duplicate). A second ``unknown``
 attempt holds the message as ``uncertain`` for an operator (``zi outbox show|retry``): at
@@ -35,7 +36,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, CursorResult, Update, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    Update,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from notifications.render import build_email, make_message_id, render
@@ -53,9 +64,17 @@ HELD_PREFIX = "duty_"
 JITTER = 0.25  # a retry waits between 75 % and 100 % of its exponential delay
 DETAIL_MAX = 2000
 CLAIM_TRIES = 10  # a claim that lost every row to another dispatcher looks again
+# Messages started, sent and recorded together (one transaction before the sends, one after:
+# issue 11). A dispatcher killed mid-chunk leaves the chunk's attempts ``started``: each of
+# its messages goes out at most once more, as when one message was started at a time.
+CHUNK = 20
 # attempt outcomes besides SMTP's sent / temporary / permanent
 STARTED, UNKNOWN, REQUEUED = "started", "unknown", "requeued"
 Clock = Callable[[], datetime]
+ATTEMPTS: Table = OutboxAttempt.__table__  # type: ignore[assignment]
+COMPLETE_ATTEMPT = (update(ATTEMPTS).where(ATTEMPTS.c.id == bindparam("b_id"))
+                    .values(outcome=bindparam("b_outcome"), smtp_code=bindparam("b_code"),
+                            detail=bindparam("b_detail")))
 
 
 @dataclass
@@ -267,19 +286,29 @@ def _interrupted(ids: list[int]) -> dict[int, int]:
     return counts
 
 
-def begin_attempt(run: _Run, message: Claimed) -> int | None:
-    """Commit a ``started`` attempt before any byte goes to SMTP; None when this run no
-    longer holds the row (then it must not send)."""
+def begin_attempts(run: _Run, messages: list[Claimed]) -> dict[int, int]:
+    """Commit a ``started`` attempt for each message of a chunk before any byte goes to
+    SMTP, in one transaction (issue 11): one ``UPDATE`` keeps the rows this run still holds
+    (the others it must not send), one multi-row ``INSERT`` writes their attempts; returns
+    message id -> attempt id of the rows it may send."""
     now = as_utc(run.clock())
-    mine = ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
-            & (OutboxMessage.lease_owner == run.owner))
-    if not _rowcount(update(OutboxMessage).where(mine).values(lease_owner=run.owner)):
+    held = set(db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_([m.id for m in messages]),
+               OutboxMessage.status == "sending", OutboxMessage.lease_owner == run.owner)
+        .values(lease_owner=run.owner).returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)).scalars())
+    mine = [m.id for m in messages if m.id in held]
+    if not mine:
         db.session.rollback()
-        return None
-    attempt = OutboxAttempt(message_id=message.id, attempted_at=now, outcome=STARTED)
-    db.session.add(attempt)
+        return {}
+    started = db.session.execute(
+        insert(ATTEMPTS).returning(ATTEMPTS.c.id, ATTEMPTS.c.message_id,
+                                   sort_by_parameter_order=True),
+        [{"message_id": message_id, "attempted_at": now, "outcome": STARTED}
+         for message_id in mine]).all()
     db.session.commit()
-    return attempt.id
+    return {row.message_id: row.id for row in started}
 
 
 def _report_failure(message: Claimed, result: SendResult, attempts: int, now: datetime) -> None:
@@ -302,55 +331,97 @@ def _report_failure(message: Claimed, result: SendResult, attempts: int, now: da
                 "failed_at": now.isoformat()}, key=key)
 
 
-def record(run: _Run, message: Claimed, result: SendResult, attempt_id: int | None = None
-           ) -> str:
-    """Commit one attempt's outcome and its consequence; returns the row's new status, or
-    ``lost`` when the lease was taken over meanwhile (the attempt is recorded all the same).
-    ``attempt_id`` is the ``started`` attempt this completes (else a new one is written)."""
-    now = as_utc(run.clock())
+def _outcome(run: _Run, message: Claimed, result: SendResult, now: datetime
+             ) -> tuple[str, dict[str, Any], str]:
+    """A send's consequence for its row: (status, the row's new values, the detail)."""
     detail = result.detail[:DETAIL_MAX]
-    outcome = {"outcome": result.outcome, "smtp_code": result.code, "detail": detail}
-    if attempt_id is None or not _rowcount(
-            update(OutboxAttempt).where(OutboxAttempt.id == attempt_id).values(**outcome)):
-        db.session.add(OutboxAttempt(message_id=message.id, attempted_at=now, **outcome))
-    db.session.flush()  # write first: SQLite then holds the write lock for the whole step
     attempts = message.attempts + 1
     values: dict[str, Any] = {"attempts": attempts, "lease_until": None, "lease_owner": None}
     delay = backoff(attempts, run.settings, run.rng)
     if result.outcome == SENT:
-        status = "sent"
         values.update(sent_at=now, last_error=None)
-    elif result.outcome == TEMPORARY and now + delay <= message.give_up_at:
-        status = "pending"
+        return "sent", values, detail
+    if result.outcome == TEMPORARY and now + delay <= message.give_up_at:
         values.update(next_attempt_at=now + delay, last_error=detail)
-    else:
-        status = "failed"
-        if result.outcome == TEMPORARY:
-            hours = run.settings.retry_hours
-            detail = f"gave up after {attempts} attempts over {hours:g} hours: {detail}"
-        values.update(last_error=detail)
-    mine = ((OutboxMessage.id == message.id) & (OutboxMessage.status == "sending")
-            & (OutboxMessage.lease_owner == run.owner))
-    updated = _rowcount(
-        update(OutboxMessage).where(mine).values(status=status, **values))
-    if updated and message.template == DIGEST_TEMPLATE and status != "pending":
-        db.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.digest_sent_in == message.id,
-                   OutboxMessage.status == "digested")
-            .values(status=status, sent_at=now if status == "sent" else None,
-                    last_error=values["last_error"])
-            .execution_options(synchronize_session=False))
-    if updated and status == "failed":
-        _report_failure(message, SendResult(result.outcome, result.code, detail), attempts, now)
+        return "pending", values, detail
+    if result.outcome == TEMPORARY:
+        hours = run.settings.retry_hours
+        detail = f"gave up after {attempts} attempts over {hours:g} hours: {detail}"
+    values.update(last_error=detail)
+    return "failed", values, detail
+
+
+def record_all(run: _Run, sent: list[tuple[Claimed, SendResult, int]]) -> list[str]:
+    """Commit a chunk's outcomes and their consequences in one transaction (issue 11): the
+    attempts completed by one ``executemany``, the rows this run still holds read at once,
+    and their new status written by one ``executemany`` per status. Returns each row's new
+    status, or ``lost`` where the lease was taken over meanwhile (the attempt is recorded
+    all the same)."""
+    if not sent:
+        return []
+    now = as_utc(run.clock())
+    db.session.execute(COMPLETE_ATTEMPT, [
+        {"b_id": attempt_id, "b_outcome": result.outcome, "b_code": result.code,
+         "b_detail": result.detail[:DETAIL_MAX]} for _, result, attempt_id in sent])
+    # written first: SQLite then holds the write lock for the whole step
+    still_mine = set(db.session.execute(
+        select(OutboxMessage.id).where(
+            OutboxMessage.id.in_([message.id for message, _, _ in sent]),
+            OutboxMessage.status == "sending", OutboxMessage.lease_owner == run.owner)
+        .with_for_update()).scalars())
+    statuses: list[str] = []
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    follow_up = []
+    for message, result, _ in sent:
+        status, values, detail = _outcome(run, message, result, now)
+        if message.id not in still_mine:
+            statuses.append("lost")
+            continue
+        statuses.append(status)
+        by_status.setdefault(status, []).append(
+            {"b_id": message.id, **{f"b_{key}": value for key, value in values.items()}})
+        follow_up.append((message, result, status, values, detail))
+    for status, rows in by_status.items():
+        db.session.execute(_mark(status, tuple(key[2:] for key in rows[0] if key != "b_id"),
+                                 run.owner), rows)
+    for message, result, status, values, detail in follow_up:
+        if message.template == DIGEST_TEMPLATE and status != "pending":
+            db.session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.digest_sent_in == message.id,
+                       OutboxMessage.status == "digested")
+                .values(status=status, sent_at=now if status == "sent" else None,
+                        last_error=values["last_error"])
+                .execution_options(synchronize_session=False))
+        if status == "failed":
+            _report_failure(message, SendResult(result.outcome, result.code, detail),
+                            message.attempts + 1, now)
     db.session.commit()
-    return status if updated else "lost"
+    return statuses
 
 
-def _release(run: _Run, messages: list[Claimed]) -> int:
-    """Give back rows this run will not send (stopping, or its lease running short)."""
+def _mark(status: str, columns: tuple[str, ...], owner: str) -> Update:
+    """``UPDATE outbox_message SET status, <columns> WHERE id = … AND still this run's``,
+    for an ``executemany`` over a chunk's rows of one status."""
+    table: Table = OutboxMessage.__table__  # type: ignore[assignment]
+    return (update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.status == "sending",
+                   table.c.lease_owner == owner)
+            .values(status=status, **{name: bindparam(f"b_{name}") for name in columns}))
+
+
+def _release(run: _Run, messages: list[Claimed], unsent_attempts: list[int] | None = None
+             ) -> int:
+    """Give back rows this run will not send (stopping, or its lease running short), and
+    drop the ``started`` attempts of the chunk's rows it did not send after all (nothing
+    went to SMTP: they must not count as interrupted sends)."""
     if not messages:
         return 0
+    if unsent_attempts:
+        db.session.execute(
+            delete(OutboxAttempt).where(OutboxAttempt.id.in_(unsent_attempts),
+                                        OutboxAttempt.outcome == STARTED)
+            .execution_options(synchronize_session=False))
     released = _rowcount(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_([m.id for m in messages]),
@@ -374,6 +445,49 @@ def _attempt(run: _Run, sender: SmtpSender, message: Claimed) -> SendResult:
     return sender.send(email, message.recipient_email)
 
 
+def _send_chunk(run: _Run, sender: SmtpSender, batch: list[Claimed], first: int,
+                report: DispatchReport, margin: timedelta,
+                should_stop: Callable[[], bool]) -> bool:
+    """Start, send and record ``batch[first:first + CHUNK]``; False once the rest of the
+    batch was given back (stopping, or the lease running short)."""
+    chunk = batch[first:first + CHUNK]
+
+    def stopping(message: Claimed) -> bool:
+        return should_stop() or as_utc(run.clock()) + margin >= message.lease_until
+
+    if stopping(chunk[0]):
+        report.released += _release(run, batch[first:])
+        return False
+    started = begin_attempts(run, chunk)
+    sent: list[tuple[Claimed, SendResult, int]] = []
+    stopped_at = None
+    for index, message in enumerate(chunk):
+        attempt_id = started.get(message.id)
+        if attempt_id is None:
+            continue
+        if sent and stopping(message):
+            stopped_at = index
+            break
+        sent.append((message, _attempt(run, sender, message), attempt_id))
+    for (_message, result, _), status in zip(sent, record_all(run, sent), strict=True):
+        if status in ("pending", "failed"):
+            report.reasons[result.detail.splitlines()[0][:200] if result.detail
+                           else result.outcome] += 1
+        if status == "sent":
+            report.sent += 1
+        elif status == "pending":
+            report.retried += 1
+        elif status == "failed":
+            report.failed += 1
+    if stopped_at is None:
+        return True
+    unsent = chunk[stopped_at:]
+    report.released += _release(
+        run, unsent + batch[first + CHUNK:],
+        [started[m.id] for m in unsent if m.id in started])
+    return False
+
+
 def dispatch_once(settings: DeliverySettings, *, clock: Clock = utcnow,
                   rng: random.Random | None = None,
                   should_stop: Callable[[], bool] = lambda: False,
@@ -388,24 +502,9 @@ def dispatch_once(settings: DeliverySettings, *, clock: Clock = utcnow,
             if not batch:
                 break
             report.claimed += len(batch)
-            for index, message in enumerate(batch):
-                if should_stop() or as_utc(clock()) + margin >= message.lease_until:
-                    report.released += _release(run, batch[index:])
+            for first in range(0, len(batch), CHUNK):
+                if not _send_chunk(run, sender, batch, first, report, margin, should_stop):
                     break
-                attempt_id = begin_attempt(run, message)
-                if attempt_id is None:
-                    continue
-                result = _attempt(run, sender, message)
-                status = record(run, message, result, attempt_id)
-                if status in ("pending", "failed"):
-                    report.reasons[result.detail.splitlines()[0][:200] if result.detail
-                                   else result.outcome] += 1
-                if status == "sent":
-                    report.sent += 1
-                elif status == "pending":
-                    report.retried += 1
-                elif status == "failed":
-                    report.failed += 1
     return report
 
 

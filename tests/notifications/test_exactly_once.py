@@ -5,6 +5,7 @@ death holds it for an operator; an SMTP outage of hours fails nothing for good."
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
@@ -157,3 +158,21 @@ def test_admins_see_failed_and_uncertain_deliveries_over_the_api(client, world, 
                        headers=world.auth("admin")).status_code == 409
     dispatch_once(delivery)
     assert row(row_id).status == "sent"
+
+
+def test_a_lease_running_short_mid_chunk_gives_the_rest_back_unstarted(world, smtp, delivery):
+    """Messages are started a chunk at a time (issue 11): when the lease runs short after the
+    first send, the rest of the chunk is given back with no ``started`` attempt left behind
+    (none of it went to SMTP), so the next claim sends each once, not as interrupted."""
+    ids = [queue(world.user_ids["coordinator"], "duty_reminder",
+                 reminder(n, world.unit.id, "Unit U1")) for n in range(3)]
+    start = datetime.now(UTC)
+
+    def clock() -> datetime:  # an hour passes during the first conversation
+        return start + (timedelta(hours=1) if smtp.received else timedelta(0))
+
+    report = dispatch_once(dataclasses.replace(delivery, lease_seconds=600), clock=clock)
+    assert (report.sent, report.released, report.uncertain) == (3, 2, 0)
+    assert len(smtp.received) == 3
+    assert [attempts(row_id) for row_id in ids] == [[("sent", 250)]] * 3
+    assert {row(row_id).status for row_id in ids} == {"sent"}
