@@ -87,7 +87,7 @@ class SmtpSender:
                 pass
             self._drop()
 
-    def send(self, message: EmailMessage, recipient: str) -> SendResult:
+    def send(self, message: EmailMessage | bytes, recipient: str) -> SendResult:
         if self._unreachable is not None:
             return self._unreachable
         if self._conn is None:
@@ -102,8 +102,11 @@ class SmtpSender:
                                                f"connect: {type(err).__name__}: {err}")
                 return self._unreachable
         try:
-            self._conn.send_message(message, from_addr=self.settings.sender_address,
-                                    to_addrs=[recipient])
+            if isinstance(message, bytes):  # built as it goes on the wire
+                self._conn.sendmail(self.settings.sender_address, [recipient], message)
+            else:
+                self._conn.send_message(message, from_addr=self.settings.sender_address,
+                                        to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as err:
             code, reply = err.recipients.get(recipient, (None, b"recipient refused"))
             return SendResult(classify(code), code, _text(reply))
