@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import flask_migrate
-from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from api import MIGRATIONS, create_app
+if TYPE_CHECKING:
+    from flask import Flask
 
 SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -102,6 +102,11 @@ def throwaway_databases() -> Iterator[Callable[[str], str]]:
 
 
 def migrated_app(url: str, **config: object) -> Flask:
+    # Imported here: a baseline's worker process (raw psycopg) never loads the app.
+    import flask_migrate
+
+    from api import MIGRATIONS, create_app
+
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "PUBLIC_BASE_URL": "http://zi.bench",
                       **config})
     with app.app_context():
