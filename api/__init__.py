@@ -6,7 +6,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_migrate import Migrate
 from sqlalchemy import event
@@ -27,22 +27,47 @@ from api import (
     requestlog,
 )
 from api import config as settings
+from api.jsonbody import ErrorStatusPlugin
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT
 from migrations import DIRECTORY as MIGRATIONS_DIRECTORY
 from web import install as install_pages
 from workflow.db import db
+from workflow.errors import InvalidInput
 
 MIGRATIONS = str(MIGRATIONS_DIRECTORY)
 migrate = Migrate(directory=MIGRATIONS)
 
 
+class MalformedId(str):
+    """A path segment where a row id belongs that is not one (``abc``, ``-1``, 2**31)."""
+
+
 class RowIdConverter(IntegerConverter):
-    """``<int:…>`` in our routes: an id a database column can hold, else 404 (not a 500)."""
+    """``<int:…>`` in our routes: an id a database column can hold. Any other segment still
+    matches the route (so it is 400 naming the parameter, not 404 as for a route that does
+    not exist); ``refuse_malformed_ids`` refuses it once the caller is known."""
+
+    regex = r"[^/]+"
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", MAX_INT)
         super().__init__(url_map, *args, **kwargs)
+
+    def to_python(self, value: str) -> Any:
+        if value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_INT:
+            return int(value)
+        return MalformedId(value)
+
+
+def refuse_malformed_ids() -> None:
+    """After authentication: a malformed id in the path is 400 in the error format."""
+    bad = sorted(name for name, value in (request.view_args or {}).items()
+                 if isinstance(value, MalformedId))
+    if bad:
+        raise InvalidInput("Parameter alamat tidak valid", "Invalid path parameter",
+                           errors={f"path.{name}": [f"bukan id / not an id (1 … {MAX_INT})"]
+                                   for name in bad})
 
 
 class JsonProvider(DefaultJSONProvider):
@@ -78,7 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db)
     api = errors.ZiApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}},
-        "security": [{"bearerAuth": []}]})
+        "security": [{"bearerAuth": []}], "extra_plugins": [ErrorStatusPlugin()]})
     for name, component in examples.summary_components().items():
         api.spec.components.schema(name, component)
     for blueprint in BLUEPRINTS:
@@ -89,6 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     portalrb.init_app(app)
     auth.install(app)
     limits.install(app)  # its checks run first, ahead of the token's
+    app.before_request(refuse_malformed_ids)  # after the token's
 
     install_pages(app)
     health.register(app)

@@ -39,6 +39,21 @@ from workflow.scheduler import run_scheduler
 from workflow.sweep import sweep as sweep_at
 
 OPERATOR_DB_COMMANDS = ("upgrade", "current")
+# Commands extensions add that an operator has no use for: they still run when typed, but
+# `zi --help` does not list them (Flask-Limiter's counters live in the serving process, so
+# its `limiter clear` from another process would not clear them anyway).
+DEVELOPER_COMMANDS = ("limiter",)
+DEVELOPER_OPENAPI_COMMANDS = ("list-config-prefixes",)
+
+
+def _hide_developer_parts() -> None:
+    """Alembic's developer commands (revision, downgrade, stamp…) and the ``--directory`` /
+    ``-x`` options of ``zi db``: the migrations ship inside the package."""
+    for name, command in migrate_group.commands.items():
+        command.hidden = name not in OPERATOR_DB_COMMANDS
+    for param in migrate_group.params:
+        if isinstance(param, click.Option):
+            param.hidden = True
 
 
 class ZiGroup(FlaskGroup):
@@ -51,6 +66,16 @@ class ZiGroup(FlaskGroup):
         self.params = [param for param in self.params
                        if param.name not in ("app", "debug", "env_file")]
 
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None and name in DEVELOPER_COMMANDS:
+            command.hidden = True
+        if isinstance(command, click.Group) and name == "openapi":
+            for sub in DEVELOPER_OPENAPI_COMMANDS:
+                if sub in command.commands:
+                    command.commands[sub].hidden = True
+        return command
+
 
 @click.group(cls=ZiGroup)
 @click.version_option(version("zi-workflow"), prog_name="zi")
@@ -60,8 +85,6 @@ def main() -> None:
 
 def run() -> None:
     """The ``zi`` entry point: a bad setting is one line on stderr and exit status 2."""
-    for name, command in migrate_group.commands.items():
-        command.hidden = name not in OPERATOR_DB_COMMANDS
     try:
         settings = load_settings(warn=False)
     except ConfigError as err:
@@ -73,6 +96,7 @@ def run() -> None:
     main()
 
 
+_hide_developer_parts()
 main.add_command(config_group)
 main.add_command(integration_token)
 main.add_command(portalrb)

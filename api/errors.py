@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from flask_smorest import Api
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api import portalrb
 from api.schemas import ErrorSchema
@@ -67,9 +67,13 @@ def http_error_response(error: HTTPException) -> tuple[dict[str, Any], int, dict
         query_only = isinstance(messages, dict) and set(messages) <= {"query", "view_args"}
         if isinstance(messages, dict):
             messages = messages.get("json") or messages.get("files") or messages
+        if not isinstance(messages, dict):  # "Invalid JSON body.": the body as a whole
+            messages = {"_body": messages if isinstance(messages, list) else [str(messages)]}
         body["errors"] = messages
         body["message_en"] = "Invalid query parameters" if query_only else "Invalid request body"
     headers = dict(data.get("headers") or {})
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))  # RFC 9110: 405 names them
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
@@ -87,6 +91,10 @@ class ZiApi(Api):
     """flask-smorest's Api with our error body for every HTTP error."""
 
     ERROR_SCHEMA = ErrorSchema
+    # No catch-all "default" response: every status an operation answers is listed on it
+    # (``api.jsonbody.COMMON_ERROR_DOCS`` and its own), so a status the document does not
+    # name is a failure of schemathesis' status_code_conformance, not silently allowed.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return any_http_error(error)
@@ -116,6 +124,9 @@ def register(app: Flask) -> None:
         if isinstance(error, HTTPException):
             return any_http_error(error)
         if is_database_outage(error):
+            if portalrb.applies():  # PortalRB's own error format there, 503 included
+                log.error("%s", summary(error))
+                return portalrb.unavailable(retry_after(current_app))
             return database_unavailable(error)
         log.exception("unhandled error")
         if portalrb.applies():

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+from apispec import BasePlugin
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -57,9 +58,29 @@ PAGINATION_DOC = {
 }
 
 
-UNAUTHENTICATED_DOC = {
-    "description": "unauthenticated: no bearer token, or an invalid or expired one",
-    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+def _error_doc(description: str, schema: str = "Error", retry_after: bool = False
+               ) -> dict[str, Any]:
+    doc: dict[str, Any] = {"description": description, "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}
+    if retry_after:
+        doc["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                          "schema": {"type": "integer"}}}
+    return doc
+
+
+UNAUTHENTICATED_DOC = _error_doc("unauthenticated: no bearer token, or an invalid or expired "
+                                 "one")
+#: What any operation may answer besides its own statuses (``api.limits``, ``api.auth``,
+#: ``api.errors``): listed on each, so the document names every status the service sends.
+COMMON_ERROR_DOCS = {
+    "400": _error_doc("malformed request: a body, query or path value that is not what the "
+                      "operation takes (NUL, lone surrogates, too deep or too long "
+                      "included); `errors` names each field (`query.page`, `path.case_id`)"),
+    "401": UNAUTHENTICATED_DOC,
+    "413": _error_doc("request_entity_too_large (or file_too_large): a body over the size "
+                      "limit, refused from its Content-Length before it is read"),
+    "429": _error_doc("too many failed authentications from this address", retry_after=True),
+    "503": _error_doc("database_unavailable: try again after Retry-After", retry_after=True),
 }
 
 
@@ -74,10 +95,15 @@ class Blueprint(SmorestBlueprint):
         super().__init__(*args, **kwargs)
         self._prepare_doc_cbks.append(self._prepare_secured_doc)
 
-    @staticmethod
-    def _prepare_secured_doc(doc: dict[str, Any], doc_info: dict[str, Any], *, method: str,
-                             **kwargs: Any) -> dict[str, Any]:
-        doc.setdefault("responses", {})["401"] = UNAUTHENTICATED_DOC
+    def common_error_docs(self) -> dict[str, Any]:
+        return COMMON_ERROR_DOCS
+
+    def _prepare_secured_doc(self, doc: dict[str, Any], doc_info: dict[str, Any], *,
+                             method: str, **kwargs: Any) -> dict[str, Any]:
+        responses = doc.setdefault("responses", {})
+        for status, error_doc in self.common_error_docs().items():
+            responses.pop(int(status), None)  # flask-smorest's own, keyed by number
+            responses[status] = error_doc
         notes = ["Needs `Authorization: Bearer <token>` (401 without a valid one)."]
         body = doc.get("requestBody", {}).get("content", {}).get("application/json", {})
         schema = body.get("schema")
@@ -95,3 +121,27 @@ class Blueprint(SmorestBlueprint):
     def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
         """flask-smorest documents the header as an object; it is sent as a JSON string."""
         resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = PAGINATION_DOC
+
+
+NOT_FOUND_DOC = _error_doc("not_found: a row the path (or an `…_id` query parameter) names "
+                           "does not exist")
+
+
+class ErrorStatusPlugin(BasePlugin):
+    """What only the route knows, added to each operation once its parameters are expanded:
+    404 where a path or an ``…_id`` query parameter names a row, and ``page``'s bound."""
+
+    def operation_helper(self, path: str | None = None,
+                         operations: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        for operation in (operations or {}).values():
+            parameters = [p for p in operation.get("parameters", []) if isinstance(p, dict)]
+            for parameter in parameters:
+                if parameter.get("in") == "query" and parameter.get("name") == "page":
+                    parameter.setdefault("schema", {})["maximum"] = MAX_PAGE
+            names_a_row = (rule is not None and bool(rule.arguments)) or any(
+                p.get("in") == "query" and str(p.get("name", "")).endswith("_id")
+                for p in parameters)
+            responses = operation.setdefault("responses", {})
+            if names_a_row and "404" not in responses and 404 not in responses:
+                responses["404"] = NOT_FOUND_DOC

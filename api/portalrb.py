@@ -3,7 +3,9 @@
 PortalRB calls three GET endpoints with an instansi's integration token. Here, and only
 here, errors take PortalRB's shape ``{"error": true, "code": "…", "message": "…"}``: 401
 ``UNAUTHORIZED``, 403 ``FORBIDDEN``, 404 ``DATA_NOT_FOUND``, 422 ``INVALID_REQUEST``, 429
-``RATE_LIMITED`` (per token, ``PORTALRB_RATE_LIMIT``), 500 ``INTERNAL_SERVER_ERROR``.
+``RATE_LIMITED`` (per token, ``PORTALRB_RATE_LIMIT``), 500 ``INTERNAL_SERVER_ERROR``; a method
+other than GET is 405 ``METHOD_NOT_ALLOWED`` with ``Allow`` (PortalRB only GETs); while
+our database is down 503 ``SERVICE_UNAVAILABLE`` with ``Retry-After`` (a 5xx: PortalRB retries).
 Bodies are served as the exact bytes whose SHA-256 the fetch record keeps.
 """
 
@@ -16,7 +18,7 @@ from flask import Flask, Response, current_app, g, request
 from flask.views import MethodView
 from flask_limiter import Limiter
 from marshmallow import Schema, fields, validate
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from api.evidence_files import link_for
 from api.jsonbody import Blueprint
@@ -28,18 +30,46 @@ from workflow.lke.portalrb_body import encode
 from workflow.models import IntegrationToken
 
 PREFIX = "/api/portalrb"
-CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "DATA_NOT_FOUND", 422: "INVALID_REQUEST",
-         429: "RATE_LIMITED", 500: "INTERNAL_SERVER_ERROR"}
+CODES = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "DATA_NOT_FOUND",
+         405: "METHOD_NOT_ALLOWED", 422: "INVALID_REQUEST",
+         429: "RATE_LIMITED", 500: "INTERNAL_SERVER_ERROR", 503: "SERVICE_UNAVAILABLE"}
 MESSAGES = {401: "Token tidak ada, tidak valid, kedaluwarsa, atau dicabut",
             403: "Token ini tidak berhak atas data yang diminta",
             404: "Data yang diminta tidak ditemukan",
+            405: "Metode tidak diizinkan; hanya GET",
             422: "Permintaan tidak valid",
             429: "Terlalu banyak permintaan; coba lagi nanti",
-            500: "Terjadi kesalahan di sisi instansi"}
+            500: "Terjadi kesalahan di sisi instansi",
+            503: "Layanan instansi sedang tidak tersedia; coba lagi nanti"}
 
-blp = Blueprint("portalrb", __name__, url_prefix=PREFIX,
-                description="PortalRB's pull API (KemenPANRB): proposed units and their LKE "
-                            "answers. Integration tokens only; PortalRB's error format.")
+class PortalrbBlueprint(Blueprint):
+    """Its errors in PortalRB's format: a malformed request (or one too large) is 422
+    ``INVALID_REQUEST``, never our 400 or 413."""
+
+    def common_error_docs(self) -> dict[str, Any]:
+        return {str(status): _error_doc(status) for status in (401, 422, 429, 503)}
+
+    def _prepare_secured_doc(self, doc: dict[str, Any], doc_info: dict[str, Any], *,
+                             method: str, **kwargs: Any) -> dict[str, Any]:
+        doc = super()._prepare_secured_doc(doc, doc_info, method=method, **kwargs)
+        for key in ("400", 400):  # webargs' 400 is answered 422 here
+            doc["responses"].pop(key, None)
+        return doc
+
+
+def _error_doc(status: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {"description": f"{CODES[status]}: {MESSAGES[status]}", "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/PortalrbErrorOut"}}}}
+    if status in (429, 503):
+        doc["headers"] = {"Retry-After": {"description": "seconds to wait before trying again",
+                                          "schema": {"type": "integer"}}}
+    return doc
+
+
+blp = PortalrbBlueprint(
+    "portalrb", __name__, url_prefix=PREFIX,
+    description="PortalRB's pull API (KemenPANRB): proposed units and their LKE answers. "
+                "Integration tokens only; PortalRB's error format.")
 
 
 def applies() -> bool:
@@ -59,6 +89,13 @@ def error_response(status: int, detail: str | None = None) -> Response:
     return response
 
 
+def unavailable(retry_after: int) -> Response:
+    """The database is down: PortalRB's body, 503 and when to come back (it retries 5xx)."""
+    response = error_response(503)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def http_error(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
@@ -71,6 +108,8 @@ def http_error(error: HTTPException) -> Response:
     response = error_response(422 if status == 400 else status, detail)
     for name, value in (data.get("headers") or {}).items():
         response.headers[name] = value
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response
 
 
@@ -164,7 +203,7 @@ def _errors(*statuses: int) -> Any:
     def decorate(view: Any) -> Any:
         for status in statuses:
             view = blp.alt_response(status, schema=PortalrbErrorOut,
-                                    description=CODES[status])(view)
+                                    description=f"{CODES[status]}: {MESSAGES[status]}")(view)
         return view
     return decorate
 
@@ -173,7 +212,6 @@ def _errors(*statuses: int) -> Any:
 class UnitWbk(MethodView):
     @blp.arguments(TahunQuery, location="query")
     @blp.response(200, UnitListOut)
-    @_errors(401, 422, 429)
     def get(self, query: dict[str, Any]) -> Any:
         """The units the instansi proposes for WBK (and WBK-AFIRMASI) in the year"""
         body = portalrb_feed.unit_list_body(current_token().instansi_id, _tahun(query), "WBK")
@@ -184,7 +222,6 @@ class UnitWbk(MethodView):
 class UnitWbbm(MethodView):
     @blp.arguments(TahunQuery, location="query")
     @blp.response(200, UnitListOut)
-    @_errors(401, 422, 429)
     def get(self, query: dict[str, Any]) -> Any:
         """The units the instansi proposes for WBBM in the year"""
         body = portalrb_feed.unit_list_body(current_token().instansi_id, _tahun(query), "WBBM")
@@ -195,7 +232,7 @@ class UnitWbbm(MethodView):
 class JawabanUnit(MethodView):
     @blp.arguments(TahunQuery, location="query")
     @blp.response(200, JawabanOut)
-    @_errors(401, 403, 404, 422, 429)
+    @_errors(403, 404)
     def get(self, query: dict[str, Any], unit_id: str) -> Any:
         """One proposed unit's LKE answers, TPI answers, notes and evidence (fetch recorded)"""
         served = portalrb_feed.fetch_answers(current_token(), unit_id, _tahun(query), link_for,

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from tests.workflow.test_audit import run_cli
@@ -56,3 +61,28 @@ def test_demo_loads_once_and_prints_working_tokens(app, client):
     for token in earlier:  # a second run revokes what the first printed
         assert client.get("/api/v1/units", headers={"Authorization": f"Bearer {token}"}
                           ).status_code == 401
+
+
+def test_zi_help_shows_an_operator_no_developer_commands_or_options(tmp_path):
+    """Flask's --app/--debug, Flask-Limiter's `limiter`, Alembic's revision/downgrade/stamp and
+    `zi db --directory` are not listed (they are the developers' or an extension's)."""
+    zi = str(Path(sys.executable).with_name("zi"))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'zi.sqlite'}",
+           "ZI_INSTANCE_PATH": str(tmp_path)}
+
+    def help_of(*args: str) -> str:
+        done = subprocess.run([zi, *args, "--help"], env=env, capture_output=True, text=True,
+                              timeout=60, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    top = help_of()
+    listed = [line.split()[0] for line in top.split("Commands:")[1].strip().splitlines()]
+    assert "limiter" not in listed and {"db", "serve", "check", "user", "token"} <= set(listed)
+    for option in ("--app", "--debug", "--env-file"):
+        assert option not in top
+    db_help = help_of("db")
+    assert [line.split()[0] for line in db_help.split("Commands:")[1].strip().splitlines()
+            ] == ["current", "upgrade"]
+    assert "--directory" not in db_help and "--x-arg" not in db_help
+    assert "list-config-prefixes" not in help_of("openapi")

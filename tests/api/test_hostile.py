@@ -112,7 +112,7 @@ def test_pages_ids_and_query_text_are_bounded(client, world):
     assert_error(client.get("/api/v1/units?instansi_id=99999999999999999999",
                             headers=world.auth("admin")), 400)
     assert_error(client.get("/api/v1/cases/99999999999999999999",
-                            headers=world.auth("admin")), 404)
+                            headers=world.auth("admin")), 400, "path.case_id")
     assert_error(client.get("/api/v1/rubrics/abc%00def", headers=world.auth("admin")), 400,
                  "path")
     assert_error(client.get("/api/v1/duties?state=%00", headers=world.auth("admin")), 400,

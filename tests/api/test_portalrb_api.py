@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from sqlalchemy.exc import OperationalError
 
 from tests.api.helpers import REG_52
 from tests.api.portalrb_setup import (
@@ -183,11 +184,34 @@ def test_an_unexpected_failure_is_500_in_portalrbs_format(client, world, monkeyp
     assert "fire" not in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("where", ["token lookup", "feed"])
+def test_a_database_outage_is_503_in_portalrbs_format_with_retry_after(
+        app, client, world, monkeypatch, where):
+    """Issue 10: PortalRB retries a 5xx; the body stays its own, not ours."""
+    token = integration_token(world.instansi.id)
+    down = OperationalError("SELECT 1", {}, Exception("connection to server failed"))
+
+    def broken(*args, **kwargs):
+        raise down
+
+    monkeypatch.setitem(app.config, "RETRY_AFTER_SECONDS", 11)
+    if where == "token lookup":
+        monkeypatch.setattr(integration_tokens, "authenticate", broken)
+    else:
+        monkeypatch.setattr(portalrb_feed, "unit_list_body", broken)
+    response = client.get(WBK, headers=bearer(token))
+    portalrb_error(response, 503, "SERVICE_UNAVAILABLE")
+    # at least ours; Flask-Limiter's header may push it to the end of the token's window
+    assert int(response.headers["Retry-After"]) >= 11
+
+
 def test_an_unknown_path_under_the_prefix_answers_in_portalrbs_format(client, world):
     token = integration_token(world.instansi.id)
     portalrb_error(client.get("/api/portalrb/lke/jawaban-unit/", headers=bearer(token)), 404,
                    "DATA_NOT_FOUND")
-    portalrb_error(client.post(WBK, headers=bearer(token)), 422, "INVALID_REQUEST")
+    posted = client.post(WBK, headers=bearer(token))
+    portalrb_error(posted, 405, "METHOD_NOT_ALLOWED")
+    assert posted.headers["Allow"] == "GET, HEAD, OPTIONS"
 
 
 def test_the_openapi_document_describes_the_endpoints(client):
