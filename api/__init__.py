@@ -29,7 +29,7 @@ from api import (
 from api import config as settings
 from api.jsonbody import ErrorStatusPlugin
 from api.resources import BLUEPRINTS
-from api.schemas import MAX_INT
+from api.schemas import MAX_INT, Figure, figure_schema
 from migrations import DIRECTORY as MIGRATIONS_DIRECTORY
 from web import install as install_pages
 from workflow.db import db
@@ -70,6 +70,11 @@ def refuse_malformed_ids() -> None:
                                    for name in bad})
 
 
+def _figure_property(self: Any, field: Any, **kwargs: Any) -> dict[str, Any]:
+    """apispec: a Figure is a decimal string or a JSON number (``api.schemas.figure_schema``)."""
+    return figure_schema() if isinstance(field, Figure) else {}
+
+
 class JsonProvider(DefaultJSONProvider):
     ensure_ascii = False
     sort_keys = False
@@ -104,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = errors.ZiApi(app, spec_kwargs={"components": {"securitySchemes": {
         "bearerAuth": {"type": "http", "scheme": "bearer"}}},
         "security": [{"bearerAuth": []}], "extra_plugins": [ErrorStatusPlugin()]})
+    api.ma_plugin.converter.add_attribute_function(_figure_property)
     for name, component in examples.summary_components().items():
         api.spec.components.schema(name, component)
     for blueprint in BLUEPRINTS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.schemas import figure_schema
 from workflow.lke.rubric import load_rubric
 
 REG_52, REG_90 = "permenpanrb-52-2014", "permenpanrb-90-2021"
@@ -73,27 +74,38 @@ def summary_examples(**extra: Any) -> dict[str, Any]:
 
 
 def _figure(maximum: Any) -> dict[str, Any]:
-    return {"type": "string", "format": "decimal", "example": str(maximum),
+    return {**figure_schema(minimum=0, maximum=float(maximum)), "example": str(maximum),
             "description": f"0 to {maximum}; a decimal string, or a JSON number"}
 
 
 def summary_components() -> dict[str, dict[str, Any]]:
-    """``Summary<regulation>``: the areas and hasil keys each rubric expects, with bounds."""
+    """``Summary<regulation>`` (every area and hasil key of the rubric, with bounds) and
+    ``Assessment<regulation>`` (the same entered on a case: a draft may leave keys out)."""
     components = {}
     for regulation in SUMMARY_FIGURES:
         rubric = load_rubric(regulation)
         areas = {key: _figure(top) for key, top in rubric.pengungkit_areas.items()}
         hasil = {key: _figure(bounds.maximum) for key, bounds in rubric.hasil_inputs.items()}
+
+        def part(properties: dict[str, Any], required: bool) -> dict[str, Any]:
+            return {"type": "object", "properties": properties,
+                    **({"required": list(properties)} if required else {}),
+                    "additionalProperties": False}
+
         components[summary_name(regulation)] = {
             "type": "object", "required": ["areas", "hasil"],
             "description": f"The summary form under {regulation}",
+            "properties": {"areas": part(areas, True), "hasil": part(hasil, True)},
+            "additionalProperties": False}
+        components[assessment_name(regulation)] = {
+            "type": "object", "required": ["areas", "hasil", "final", "expected_version"],
+            "description": f"A summary assessment entered on a {regulation} case; a draft "
+                           "(final: false) may leave keys out, a final one has them all",
             "properties": {
-                "areas": {"type": "object", "properties": areas, "required": list(areas),
-                          "additionalProperties": False},
-                "hasil": {"type": "object", "properties": hasil, "required": list(hasil),
-                          "additionalProperties": False},
+                "areas": part(areas, False), "hasil": part(hasil, False),
                 "final": {"type": "boolean"},
-                "expected_version": {"type": "integer", "minimum": 1}}}
+                "expected_version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}},
+            "additionalProperties": False}
     return components
 
 
@@ -101,8 +113,14 @@ def summary_name(regulation: str) -> str:
     return "Summary" + "".join(part.capitalize() for part in regulation.split("-"))
 
 
-def summary_body() -> dict[str, Any]:
-    """The request body of the summary form: one of the per-regulation shapes."""
+def assessment_name(regulation: str) -> str:
+    return "Assessment" + summary_name(regulation)[len("Summary"):]
+
+
+def summary_body(entered: bool = False) -> dict[str, Any]:
+    """The request body of the summary form: one of the per-regulation shapes (``entered``:
+    with ``final`` and ``expected_version``, as on a case)."""
+    name = assessment_name if entered else summary_name
     return {"requestBody": {"content": {"application/json": {"schema": {"oneOf": [
-        {"$ref": f"#/components/schemas/{summary_name(regulation)}"}
+        {"$ref": f"#/components/schemas/{name(regulation)}"}
         for regulation in SUMMARY_FIGURES]}}}}}

@@ -33,6 +33,16 @@ def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 (reads as a field type)
     return fields.Integer(validate=validate.Range(min=1, max=MAX_INT), **kwargs)
 
 
+#: What ``parse_decimal`` takes as text (at most 40 characters, no exponent), for the document.
+FIGURE_PATTERN = r"^[+-]?[0-9]{1,20}(\.[0-9]{1,15})?$"
+
+
+def figure_schema(**number: Any) -> dict[str, Any]:
+    """A Figure in the OpenAPI document: a decimal string, or a JSON number."""
+    return {"anyOf": [{"type": "string", "pattern": FIGURE_PATTERN},
+                      {"type": "number", **number}]}
+
+
 class Figure(fields.Field):
     """A score: a decimal string or a JSON number (parsed as Decimal), never a float."""
 

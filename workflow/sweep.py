@@ -7,7 +7,8 @@ DO NOTHING`` and ``UPDATE … WHERE``), in this order:
 1. close duties whose reason is gone: a closed case (dicabut, ditarik) waives its open
    duties; a case the TPI approved this year has met its proposal deadline; a case submitted
    again (or designated) after a return has answered its improvement plan, which is then
-   neither overdue nor escalated;
+   neither overdue nor escalated; a unit with no open case left has no budget to allocate
+   (its year-end report stays: the year was spent building or holding, and is reported);
 2. create the duties the calendar (``workflow.duty_calendar``) says exist today;
 3. mark open duties past their due date overdue;
 4. queue outbox messages: the most recent passed reminder of each open duty to the unit's
@@ -227,7 +228,16 @@ class _Sweeper:
                     acknowledge_note="Kasus diajukan kembali atau ditetapkan / the case was "
                                      "submitted again or designated")
             .execution_options(synchronize_session=False))
-        return int(waived.rowcount or 0) + int(met.rowcount or 0) + int(planned.rowcount or 0)
+        building_units = select(Case.unit_id).where(Case.state.not_in(CLOSED_STATES))
+        unfunded: Any = db.session.execute(
+            update(Duty)
+            .where(Duty.kind == "budget_allocation", Duty.state.in_(("open", "overdue")),
+                   Duty.unit_id.not_in(building_units))
+            .values(state="waived", waived_at=self.now,
+                    waive_reason="Unit tidak lagi membangun atau memegang predikat / the unit "
+                                 "no longer builds or holds a predicate")
+            .execution_options(synchronize_session=False))
+        return sum(int(result.rowcount or 0) for result in (waived, met, planned, unfunded))
 
     # 2. duties the calendar says exist today ------------------------------------------------
 

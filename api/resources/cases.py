@@ -84,7 +84,7 @@ class CaseDeclaration(MethodView):
 class CaseAssessment(MethodView):
     @blp.arguments(AssessmentIn, examples=examples.summary_examples(final=True,
                                                                    expected_version=12))
-    @blp.doc(**examples.summary_body())
+    @blp.doc(**examples.summary_body(entered=True))
     @blp.response(200, AssessmentOut)
     @blp.alt_response(403, schema=ErrorSchema)
     @blp.alt_response(409, schema=ErrorSchema, description="not_editable_in_state")

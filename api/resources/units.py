@@ -56,6 +56,7 @@ class UnitItem(MethodView):
 class UnitCases(MethodView):
     @blp.response(200, CaseOut(many=True))
     @blp.paginate(Page, page_size=100, max_page_size=1000)
+    @blp.alt_response(403, schema=ErrorSchema, description="out_of_scope")
     def get(self, unit_id: int) -> Any:
         """List the unit's cases"""
         user = current_user()

@@ -21,6 +21,7 @@ from tests.api.helpers import (
     to_penetapan,
     to_reviu_tpn,
 )
+from tests.api.portalrb_setup import seed_proposal
 from workflow.clock import utcnow
 
 
@@ -213,3 +214,31 @@ def test_a_declaration_broken_after_start_building_stops_submit_to_tpi(client, w
     assert put_declaration(client, world, case).status_code == 200
     assert fire(client, world, get_case(client, world, case["id"]), "submit_to_tpi",
                 "coordinator").status_code == 200
+
+
+AREAS_WITHIN_BOTH = {**FULL_AREAS_52, "penataan_sdm": "9"}  # within 52/2014's and 90/2021's
+
+
+@pytest.mark.parametrize(("regulation", "areas", "hasil", "named"), [
+    # 52/2014's hasil on a 90/2021 case: its keys are unknown there, 90/2021's are missing
+    (REG_90, AREAS_WITHIN_BOTH, {"ipak": "14", "tlhp": "4.5", "ipkp": "18"},
+     {"hasil.ipak", "hasil.tlhp", "hasil.ipkp", "hasil.ipak_index", "hasil.kinerja",
+      "hasil.ipkp_index"}),
+    # 90/2021's hasil on a 52/2014 case
+    (REG_52, AREAS_WITHIN_BOTH, {"ipak_index": "3.6", "kinerja": "4.5", "ipkp_index": "3.5"},
+     {"hasil.ipak_index", "hasil.kinerja", "hasil.ipkp_index", "hasil.ipak", "hasil.tlhp",
+      "hasil.ipkp"}),
+    # an area above its weight under 52/2014 (5) that 90/2021 allows (8), and one left out
+    (REG_52, {**FULL_AREAS_52, "manajemen_perubahan": "7"}, None,
+     {"areas.manajemen_perubahan"}),
+    (REG_90, {key: value for key, value in AREAS_WITHIN_BOTH.items() if key != "penataan_sdm"},
+     {"ipak_index": "3.6", "kinerja": "4.5", "ipkp_index": "3.5"}, {"areas.penataan_sdm"}),
+])
+def test_the_summary_form_is_checked_against_the_cases_own_regulation(
+        client, world, regulation, areas, hasil, named):
+    """Issue 10: the request itself is validated per regulation, not only the document."""
+    case = seed_proposal(world, world.unit, regulation=regulation, answered=False)
+    response = put_assessment(client, world, {"id": case.id}, "tpn", "tpn", areas=areas,
+                              hasil=hasil, final=True)
+    assert response.status_code == 400, response.json
+    assert set(response.json["errors"]) == named

@@ -157,9 +157,11 @@ def test_an_unexpected_error_is_a_json_500_without_traceback(app, client, world,
 @pytest.mark.parametrize("path", ["/api/v1/cases/99999999999999999999",
                                   "/api/v1/units/2147483648",
                                   "/api/v1/duties/99999999999999999999"])
-def test_ids_beyond_any_column_are_404_not_500(client, world, path):
+def test_ids_beyond_any_column_are_400_not_500(client, world, path):
+    """Issue 10: a path value that is not an id (here, beyond any column) is malformed."""
     response = client.get(path, headers=world.auth("admin"))
-    assert response.status_code == 404 and response.json["code"] == "not_found"
+    assert response.status_code == 400 and response.json["code"] == "validation_error"
+    assert [key.startswith("path.") for key in response.json["errors"]] == [True]
 
 
 def test_integers_beyond_any_column_are_400_not_500(client, world):

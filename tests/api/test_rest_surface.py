@@ -87,6 +87,10 @@ def test_the_openapi_document_documents_401_descriptions_examples_and_the_header
     summary = spec["paths"]["/api/v1/cases/{case_id}/assessments/{kind}"]["put"]["requestBody"]
     shapes = summary["content"]["application/json"]["schema"]["oneOf"]
     assert [shape["$ref"].rsplit("/", 1)[1] for shape in shapes] == [
+        "AssessmentPermenpanrb522014", "AssessmentPermenpanrb902021"]
+    evaluate = spec["paths"]["/api/v1/rubrics/{rubric_id}/evaluate"]["post"]["requestBody"]
+    assert [shape["$ref"].rsplit("/", 1)[1] for shape in
+            evaluate["content"]["application/json"]["schema"]["oneOf"]] == [
         "SummaryPermenpanrb522014", "SummaryPermenpanrb902021"]
     hasil = spec["components"]["schemas"]["SummaryPermenpanrb902021"]["properties"]["hasil"]
     assert hasil["required"] == ["ipak_index", "kinerja", "ipkp_index"]
