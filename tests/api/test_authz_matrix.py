@@ -5,18 +5,24 @@ every other role; a case's pages refuse the people outside its scope."""
 
 from __future__ import annotations
 
+import io
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import update
 
-from tests.api.helpers import open_case
+from tests.api.helpers import GOOD_DECLARATION, REG_52, open_case
+from tests.api.portalrb_setup import GOOD_PROPOSAL, bearer, integration_token
+from tests.api.test_evidence import PDF, upload
+from tests.api.test_worksheet import TIM_A, _building
+from workflow import integration_tokens
 from workflow.access import set_active
 from workflow.clock import utcnow
 from workflow.db import db
 from workflow.directory import hash_token, issue_token
-from workflow.models import ApiToken, User
+from workflow.models import ApiToken, Duty, User
 
 ANY, ADMIN, CASE, ROLE = "any signed-in role", "admin only", "the case's scope", "by role"
 # (method, rule) -> who may reach it. ROLE: the use case decides by role and scope (writes).
@@ -171,3 +177,147 @@ def test_a_case_is_seen_only_within_its_scope(app, client, world, who, allowed):
         else:
             assert response.status_code == 403, (rule, who, response.status_code)
             assert response.json["code"] == "out_of_scope"
+
+
+# Own and foreign (issue 9): each write reached by a role within a scope, tried with a body
+# that would be accepted by the person whose scope it is. The foreign person (the same role,
+# another unit or instansi) gets 403 out_of_scope and nothing changes; the owner is never
+# refused for scope. (method, rule) -> (owner, foreign, body(case, ids)).
+def _version(case):
+    return case["version"]
+
+
+WRITE_SCOPE = {
+    ("PUT", "/api/v1/cases/<int:case_id>/declaration"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {**GOOD_DECLARATION, "expected_version": _version(case)}),
+    ("POST", "/api/v1/cases/<int:case_id>/transitions"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"trigger": "start_building", "expected_version": _version(case)}),
+    ("PATCH", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"expected_version": _version(case),
+                           "items": [{"item_id": TIM_A, "answer": "Ya"}]}),
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>/items/"
+            "<item_id>"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"answer": "Ya", "expected_version": _version(case)}),
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"areas": {}, "hasil": {}, "final": False,
+                           "expected_version": _version(case)}),
+    ("PUT", "/api/v1/cases/<int:case_id>/proposal"): (
+        "inspectorate", "foreign_inspectorate",
+        lambda case, ids: {**GOOD_PROPOSAL, "expected_version": _version(case)}),
+    ("POST", "/api/v1/units/<int:unit_id>/cases"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"target": "WBBM", "year": 2026, "regulation": REG_52}),
+    ("POST", "/api/v1/duties/<int:duty_id>/submit"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"report": "Laporan akhir tahun.", "evidence": []}),
+    ("POST", "/api/v1/duties/<int:duty_id>/acknowledge"): (
+        "inspectorate", "foreign_inspectorate", lambda case, ids: {"note": "Diterima."}),
+    ("POST", "/api/v1/duties/<int:duty_id>/waive"): (
+        "inspectorate", "foreign_inspectorate", lambda case, ids: {"reason": "Digabung."}),
+    ("POST", "/api/v1/cases/<int:case_id>/assessments/self/items/<item_id>/evidence"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"file": (io.BytesIO(PDF), "bukti.pdf"),
+                           "expected_version": str(_version(case))}),
+    ("PUT", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"file": (io.BytesIO(PDF), "bukti-2.pdf"),
+                           "expected_version": str(_version(case))}),
+    ("DELETE", "/api/v1/cases/<int:case_id>/evidence/<int:evidence_id>"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"query": {"expected_version": _version(case)}}),
+    ("PUT", "/api/v1/cases/<int:case_id>/assessments/<any(self, tpi, tpn):kind>.xlsx"): (
+        "coordinator", "other_coordinator",
+        lambda case, ids: {"file": (io.BytesIO(b"PK\x03\x04"), "lke.xlsx"),
+                           "expected_version": str(_version(case))}),
+}
+
+
+def test_every_scoped_write_has_its_own_and_foreign_entry():
+    writes = {(method, rule) for (method, rule), access in MATRIX.items()
+              if access == ROLE and method != "GET"}
+    assert writes == set(WRITE_SCOPE), "a scoped write without its own/foreign entry"
+
+
+def _scoped_rows(client, world):
+    """A 52/2014 case building in unit U1 with one evidence file, and an open duty of U1."""
+    case = _building(client, world)
+    uploaded = upload(client, world, case["id"], PDF, "sk.pdf", case["version"])
+    assert uploaded.status_code == 201, uploaded.json
+    duty = Duty(kind="year_end_report", unit_id=world.unit.id, subject=f"unit:{world.unit.id}",
+                period="2026", due_date=date(2026, 12, 31), state="open", created_at=utcnow())
+    db.session.add(duty)
+    db.session.commit()
+    return case["id"], {"unit_id": world.unit.id, "duty_id": duty.id,
+                        "evidence_id": uploaded.json["evidence"]["id"]}
+
+
+def _send(client, world, method, rule, who, case_id, ids):
+    case = client.get(f"/api/v1/cases/{case_id}", headers=world.auth("admin")).json
+    body = WRITE_SCOPE[(method, rule)][2](case, ids)
+    path = path_of(rule, case_id, ids).replace("/items/x", f"/items/{TIM_A}")
+    if set(body) == {"query"}:
+        return client.open(path, method=method, query_string=body["query"],
+                           headers=world.auth(who))
+    if any(isinstance(value, tuple) for value in body.values()):
+        return client.open(path, method=method, data=body, headers=world.auth(who),
+                           content_type="multipart/form-data")
+    return client.open(path, method=method, json=body, headers=world.auth(who))
+
+
+@pytest.mark.parametrize(("method", "rule"), sorted(WRITE_SCOPE))
+def test_a_scoped_write_refuses_the_foreign_person_and_not_the_owner(
+        app, client, world, method, rule):
+    owner, foreign, _ = WRITE_SCOPE[(method, rule)]
+    case_id, ids = _scoped_rows(client, world)
+    before = client.get(f"/api/v1/cases/{case_id}/history", headers=world.auth("admin")).json
+    refused = _send(client, world, method, rule, foreign, case_id, ids)
+    assert refused.status_code == 403, (foreign, refused.status_code, refused.json)
+    assert refused.json["code"] == "out_of_scope"
+    after = client.get(f"/api/v1/cases/{case_id}/history", headers=world.auth("admin")).json
+    assert after == before
+    mine = _send(client, world, method, rule, owner, case_id, ids)
+    assert mine.status_code != 403 and mine.status_code < 500, (owner, mine.status_code,
+                                                                 mine.json)
+
+
+# PortalRB's routes: integration tokens only, in PortalRB's own error format.
+PORTALRB_ROUTES = {
+    ("GET", "/api/portalrb/pengusulan/unit-wbk"), ("GET", "/api/portalrb/pengusulan/unit-wbbm"),
+    ("GET", "/api/portalrb/lke/jawaban-unit/<path:unit_id>"),
+}
+
+
+def test_every_portalrb_route_is_in_the_matrix(app):
+    found = {(method, rule.rule) for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/api/portalrb/")
+             for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert found == PORTALRB_ROUTES
+
+
+def test_portalrb_routes_refuse_every_bad_integration_token_and_open_to_a_valid_one(
+        client, world):
+    expired = integration_token(world.instansi.id, days=1)
+    revoked = integration_token(world.instansi.id)
+    valid = integration_token(world.instansi.id)
+    row = integration_tokens.authenticate(revoked)
+    assert row is not None
+    integration_tokens.revoke(row.id)
+    bad = {"none": {}, "malformed": {"Authorization": "Basic dXNlcjpwYXNz"},
+           "unknown": bearer("zirb_not-a-token"), "user's": world.auth("admin"),
+           "revoked": bearer(revoked)}
+    for method, rule in sorted(PORTALRB_ROUTES):
+        path = rule.replace("<path:unit_id>", world.unit.code)
+        for kind, headers in bad.items():
+            response = client.open(path, method=method, headers=headers)
+            assert response.status_code == 401, (rule, kind, response.status_code)
+            assert response.json["code"] == "UNAUTHORIZED", (rule, kind)
+        with time_machine.travel(utcnow() + timedelta(days=1, seconds=1)):
+            late = client.open(path, method=method, headers=bearer(expired))
+        assert late.status_code == 401 and late.json["code"] == "UNAUTHORIZED", rule
+        opened = client.open(path, method=method, headers=bearer(valid))
+        assert opened.status_code in (200, 404), (rule, opened.status_code)
