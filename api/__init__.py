@@ -17,6 +17,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from api import (
     auth,
+    docs,
     errors,
     evidence_files,
     examples,
@@ -116,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
     api.register_blueprint(portalrb.blp)
     app.register_blueprint(evidence_files.blp)
+    docs.register(app)
     errors.register(app)
     portalrb.init_app(app)
     auth.install(app)

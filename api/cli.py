@@ -34,6 +34,7 @@ from workflow.clock import JAKARTA, utcnow
 from workflow.directory import create_user
 from workflow.errors import DomainError
 from workflow.outage import summary
+from workflow.passwords import invite_new_user
 from workflow.permissions import ROLES
 from workflow.scheduler import run_scheduler
 from workflow.sweep import sweep as sweep_at
@@ -120,11 +121,21 @@ def user() -> None:
 @click.option("--name", default="")
 @click.option("--language", type=click.Choice(("id", "en")), default="id")
 @click.option("--digest/--no-digest", default=False, help="reminders bundled once a day")
+@click.option("--invite", is_flag=True,
+              help="e-mail a link to set a password (through the outbox) instead of printing "
+                   "an API token")
 @with_appcontext
 def user_add(email: str, role: str, units: tuple[int, ...], instansi: int | None, name: str,
-             language: str, digest: bool) -> None:
-    """Create a user; the API token is printed alone on the last line (shown once)."""
+             language: str, digest: bool, invite: bool) -> None:
+    """Create a user; the API token is printed alone on the last line (shown once), or with
+    --invite an invitation e-mail is queued and no token is made."""
     try:
+        if invite:
+            invited = invite_new_user(None, email, role, units, instansi, name, language,
+                                      daily_digest=digest)
+            click.echo(f"user {invited.id} {invited.email} ({invited.role}) created; "
+                       "invitation queued in the outbox (sent by `zi dispatcher`)")
+            return
         new_user, token = create_user(email, role, units, instansi, name, language,
                                       ttl_days=int(current_app.config["TOKEN_TTL_DAYS"]),
                                       daily_digest=digest)

@@ -44,7 +44,8 @@ FLASK_CONSTANTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+    # Swagger UI served by the app from the pinned swagger-ui-bundle package (api.docs).
+    "OPENAPI_SWAGGER_UI_URL": "/api/docs/ui/",
     # hide_parameters: a logged database error names no value (no personal data, issue 9).
     # No pre-ping (a round trip per transaction, issue 11): a pooled connection the driver
     # knows is closed is replaced at checkout (``api._replace_closed``), one that fails
@@ -171,7 +172,10 @@ class Settings(BaseSettings):
     MAX_BODY_BYTES: int = setting(2 * 1024 * 1024, "larger request bodies are answered 413 "
                                   "before they are read", ge=1024)
     AUTH_FAILURE_LIMIT: str = setting(
-        "20 per 5 minutes", "failed authentications per client address before 429")
+        "20 per 5 minutes", "failed authentications per client address before 429 (API "
+        "tokens and page sign-ins, each counted on its own)")
+    SIGNIN_ACCOUNT_FAILURE_LIMIT: str = setting(
+        "10 per 15 minutes", "failed page sign-ins per account (e-mail typed) before 429")
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod
@@ -233,7 +237,7 @@ class Settings(BaseSettings):
             raise ValueError("expected a database URL, e.g. postgresql://user@host/db") from err
         return value
 
-    @field_validator("AUTH_FAILURE_LIMIT")
+    @field_validator("AUTH_FAILURE_LIMIT", "SIGNIN_ACCOUNT_FAILURE_LIMIT")
     @classmethod
     def _rate(cls, value: str) -> str:
         try:

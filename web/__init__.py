@@ -15,7 +15,8 @@ bp = Blueprint("web", __name__, template_folder="templates", static_folder="stat
 
 def install(app: Flask) -> None:
     """Register the pages, their session, CSRF protection and translations on ``app``."""
-    from web import pages, session  # noqa: F401  (modules register their routes on ``bp``)
+    from web import pages, session, throttle  # noqa: F401  (modules register their routes)
 
     session.install(app)
+    throttle.install(app)
     app.register_blueprint(bp)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from web import (  # noqa: F401
+    account,
     admin_units,
+    admin_users,
     cases,
     dashboards,
     duties,

@@ -8,12 +8,14 @@ user is signed out at their next request. Forms carry Flask-WTF's CSRF token
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, g, redirect, request, session, url_for
-from flask_babel import Babel
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import Babel, refresh
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 
 from web import bp
@@ -23,6 +25,7 @@ from workflow.settings import key_file
 
 F = TypeVar("F", bound=Callable[..., Any])
 SESSION_USER = "user_id"
+SESSION_PASSWORD = "password_mark"
 LANGUAGES = ("id", "en")
 
 csrf = CSRFProtect()
@@ -34,8 +37,11 @@ def install(app: Flask) -> None:
         app.config["SECRET_KEY"] = key_file(Path(app.instance_path) / "session.key").read_text(
             ).strip()
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)  # checked for pages only, below
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Set, not defaulted: Flask's own defaults (SameSite None, Secure off) are already there.
+    # Secure when the pages are served over HTTPS (the address people are sent to says so).
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=str(app.config.get("PUBLIC_BASE_URL", "")).startswith("https://"))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_directories()))
@@ -51,12 +57,16 @@ def translation_directories() -> list[str]:
 
 def _load_person() -> None:
     """Before each page: the signed-in person (``g.person``) or None; CSRF on every write."""
+    # ``g`` is per request in service; a test holding one app context shares it between
+    # requests and clients, so a CSRF token cached there would leak into another session.
+    # The same for the locale Flask-Babel caches there: chosen again from this person.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    refresh()
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
-    # Flask-WTF caches the signed token on ``g``: a fresh request context normally drops it,
-    # but requests sharing one application context (tests with several people) must not
-    # hand one person's token to another's session.
-    g.pop("csrf_token", None)
+        # a NUL in a form field cannot be stored (PostgreSQL refuses it): 400, not a 500
+        if any("\x00" in value for _name, values in request.form.lists() for value in values):
+            abort(400, _("Teks berisi karakter NUL yang tidak diizinkan."))
     g.person = None
     user_id = session.get(SESSION_USER)
     if user_id is None:
@@ -64,6 +74,9 @@ def _load_person() -> None:
     user = db.session.get(User, user_id)
     if user is None or not user.active:
         session.clear()  # deactivated: signed out at the next request
+        return
+    if session.get(SESSION_PASSWORD) != password_mark(user):
+        session.clear()  # the password changed since this session began: signed out
         return
     g.person = user
 
@@ -90,13 +103,30 @@ def current_person() -> User | None:
 
 def sign_in_as(user: User) -> None:
     """Start a session for ``user`` (a new session: no fixation)."""
-    session.clear()
+    _clear()
     session[SESSION_USER] = user.id
+    session[SESSION_PASSWORD] = password_mark(user)
     session.permanent = True
 
 
+def password_mark(user: User) -> str | None:
+    """A short digest of the user's password hash, kept in the session: a new password (a
+    reset after a lost laptop) ends every session begun with the old one."""
+    if user.password_hash is None:
+        return None
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:16]
+
+
 def sign_out() -> None:
+    _clear()
+
+
+def _clear() -> None:
+    """A new session, with a new CSRF token: the one Flask-WTF keeps in ``g`` for this
+    request belonged to the old session."""
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    refresh()  # the locale too: the next person's
 
 
 def login_required(view: F) -> F:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from workflow.clock import utcnow
 from workflow.db import db
@@ -79,10 +80,13 @@ def find_user(reference: str) -> User:
 
 
 def list_users(actor: User | None) -> list[User]:
-    """Every user (``actor`` None: an operator at the console)."""
+    """Every user with their units and instansi, in one query (``actor`` None: an operator
+    at the console)."""
     if actor is not None:
         require_role(actor, ("admin",))
-    return list(db.session.execute(select(User).order_by(User.id)).scalars())
+    return list(db.session.execute(
+        select(User).options(joinedload(User.units), joinedload(User.instansi))
+        .order_by(User.id)).unique().scalars())
 
 
 def set_active(actor: User | None, user_id: int, active: bool) -> User:
@@ -139,6 +143,15 @@ def revoke_all(user: User, now: datetime | None = None) -> int:
         update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
         .values(revoked_at=now or utcnow()).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def revoke_user_tokens(actor: User | None, user_id: int, now: datetime | None = None) -> int:
+    """Revoke every live token of a user (they stop at the next request); how many."""
+    if actor is not None:
+        require_role(actor, ("admin",))
+    revoked = revoke_all(_user(user_id), now)
+    db.session.commit()
+    return revoked
 
 
 def reissue_token(actor: User | None, user_id: int, ttl_days: int,

@@ -52,10 +52,10 @@ def _commit_unique(message_id: str, message_en: str, code: str) -> None:
         raise Conflict(message_id, message_en, code=code) from err
 
 
-def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
-                instansi_id: int | None = None, name: str = "", language: str = "id",
-                ttl_days: int = 365, daily_digest: bool = False) -> tuple[User, str]:
-    """Create a user and their first token (returned once, stored hashed)."""
+def add_user(email: str, role: str, unit_ids: Sequence[int] = (),
+             instansi_id: int | None = None, name: str = "", language: str = "id",
+             daily_digest: bool = False) -> User:
+    """A new user, checked (``access.check_user``) and flushed; the caller commits."""
     from workflow.access import check_user, normalised_email  # access builds on this module
 
     address = normalised_email(email)
@@ -69,6 +69,14 @@ def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
         db.session.rollback()
         raise Conflict(f"Email {email} sudah terdaftar", f"Email {email} is already registered",
                        code="email_taken") from err
+    return user
+
+
+def create_user(email: str, role: str, unit_ids: Sequence[int] = (),
+                instansi_id: int | None = None, name: str = "", language: str = "id",
+                ttl_days: int = 365, daily_digest: bool = False) -> tuple[User, str]:
+    """Create a user and their first token (returned once, stored hashed)."""
+    user = add_user(email, role, unit_ids, instansi_id, name, language, daily_digest)
     token = issue_token(user, ttl_days)
     db.session.commit()
     return user, token
@@ -162,6 +170,16 @@ def list_units(actor: User, instansi_id: int | None = None) -> list[Unit]:
         query = query.where(Unit.id.in_(select(user_unit.c.unit_id)
                                         .where(user_unit.c.user_id == actor.id)))
     return list(db.session.execute(query).scalars())
+
+
+def units_by_code(instansi_id: int, codes: Sequence[str]) -> tuple[list[int], list[str]]:
+    """The ids of the instansi's units with these codes, and the codes no unit has."""
+    wanted = [code.strip() for code in codes if code.strip()]
+    found: dict[str, int] = {code: unit_id for code, unit_id in db.session.execute(
+        select(Unit.code, Unit.id).where(Unit.instansi_id == instansi_id,
+                                         Unit.code.in_(wanted)))}
+    return [found[code] for code in wanted if code in found], [
+        code for code in wanted if code not in found]
 
 
 def get_unit(actor: User, unit_id: int) -> Unit:

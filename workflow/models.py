@@ -96,6 +96,9 @@ class User(Model):
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Sign-in on the pages (issue 8): a scrypt hash (``workflow.passwords``); None until the
+    # person sets one through an invitation link. API tokens stay for machines.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
 
     units: Mapped[list[Unit]] = relationship(secondary=user_unit)
     instansi: Mapped[Instansi | None] = relationship()
@@ -127,6 +130,25 @@ class ApiToken(Model):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class PasswordLink(Model):
+    """A single-use, expiring link to set a password (``invite``) or reset it (``reset``),
+    stored as the SHA-256 of its token: the token itself travels only in the e-mail."""
+
+    __tablename__ = "password_link"
+    __table_args__ = (CheckConstraint("purpose IN ('invite', 'reset')",
+                                      name="purpose_known"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"),
+                                         index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     user: Mapped[User] = relationship()
 

@@ -29,6 +29,10 @@ CONTEXTS = {
                          "target": "WBK", "tahun": 2026, "state": "pembangunan",
                          "change": "state", "fetched_at": "2026-06-15T02:00:00+00:00",
                          "changed_at": "2026-06-16T02:00:00+00:00", "link": "/kasus/5"},
+    "invitation": {"link": "/sandi/tok3n", "name": "Unit <b>U1</b>", "email": "k@uji.go.id",
+                   "role": "coordinator", "expires_at": "2026-12-31T17:30:00+00:00"},
+    "password_reset": {"link": "/sandi/tok3n", "name": "", "email": "k@uji.go.id",
+                       "role": "coordinator", "expires_at": "2026-12-31T17:30:00+00:00"},
     "daily_digest": {"digest_date": "2026-12-01", "items": [
         {"outbox_id": 1, "template": "duty_reminder", "context": DUTY},
         {"outbox_id": 2, "template": "duty_escalation", "context": DUTY}]},
@@ -65,7 +69,10 @@ def test_every_template_renders_subject_text_and_escaped_html(template, language
     assert rendered.subject.startswith("[ZI] ") and "\n" not in rendered.subject
     assert rendered.text.strip() and "<b>" not in rendered.html
     assert f'<html lang="{language}">' in rendered.html
-    if template != "delivery_failed":
+    if template in ("invitation", "password_reset"):  # the page that sets the password
+        assert "https://zi.example.go.id/sandi/tok3n" in rendered.text
+        assert "https://zi.example.go.id/sandi/tok3n" in rendered.html
+    elif template != "delivery_failed":
         # the link opens a page (issue 8), never the API's JSON
         assert re.search(r"https://zi\.example\.go\.id/(kasus|tugas)/\d+\b", rendered.text)
         assert "/api/v1/" not in rendered.text

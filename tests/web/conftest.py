@@ -9,7 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import World
-from web.session import SESSION_USER
+from web.session import SESSION_PASSWORD, SESSION_USER, password_mark
+from workflow.db import db
+from workflow.models import User
 
 
 @pytest.fixture
@@ -20,8 +22,10 @@ def page_client(app: Flask, world: World) -> Callable[[str], FlaskClient]:
 
     def make(who: str) -> FlaskClient:
         client = app.test_client()
+        user = db.session.get(User, world.user_ids[who])
         with client.session_transaction() as session:
-            session[SESSION_USER] = world.user_ids[who]
+            session[SESSION_USER] = user.id
+            session[SESSION_PASSWORD] = password_mark(user)  # as sign_in_as keeps it
         return client
 
     return make
