@@ -41,7 +41,9 @@ from sqlalchemy.engine import make_url
 from api import create_app
 from api.config import normalise_url
 from tests.ops.helpers import free_port, wait_for
-from web.session import SESSION_USER
+from web.session import SESSION_PASSWORD, SESSION_USER, password_mark
+from workflow.db import db
+from workflow.models import User
 
 ZI = str(Path(sys.executable).with_name("zi"))
 AUDIT_KEY = "e2e-audit-key-not-a-secret-0123456789"
@@ -159,11 +161,17 @@ class Service:
             yield self.app
 
     def session_cookie(self, user_id: int) -> str:
-        """The value of a session cookie for that user, as the server signs it."""
+        """The value of a session cookie for that user, as the server signs it at sign-in
+        (with the mark of their password, as ``web.session.sign_in_as`` keeps it)."""
         serializer = self.app.session_interface.get_signing_serializer(  # type: ignore[attr-defined]
             self.app)
         assert serializer is not None
-        return str(serializer.dumps({SESSION_USER: user_id, "_permanent": True}))
+        with self.use_cases():
+            user = db.session.get(User, user_id)
+            assert user is not None
+            data = {SESSION_USER: user_id, SESSION_PASSWORD: password_mark(user),
+                    "_permanent": True}
+        return str(serializer.dumps(data))
 
     def server_errors(self) -> list[dict[str, Any]]:
         """Access lines with a 5xx since the last call."""
@@ -234,8 +242,6 @@ def stop_service(service: Service) -> None:
             service.process.kill()
             service.process.wait()
     with service.app.app_context():
-        from workflow.db import db
-
         db.session.remove()
         db.engine.dispose()
 
