@@ -14,4 +14,5 @@ from web import (  # noqa: F401
     labels,
     signin,
     units,
+    worksheet,
 )
