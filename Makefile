@@ -29,7 +29,9 @@ lint: $(STAMP)
 
 # SQLite by default; set TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)
 # to run the same suite on PostgreSQL.
+# The browser tests need Debian's chromium: installed with apt-get when missing.
 test: lint
+	bash .ci/install-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The browser tests again, keeping their screenshots for the README (docs/screenshots/).

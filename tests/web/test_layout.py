@@ -52,3 +52,31 @@ def test_the_frame_in_english_for_a_user_who_chose_it(
     db.session.commit()
     html = page_client("coordinator").get("/").get_data(as_text=True)
     assert 'lang="en"' in html and ">Home<" in html and "Sign out" in html
+
+
+def test_an_unexpected_error_on_a_page_is_a_page_not_json_or_a_traceback(
+        page_client: Callable[[str], FlaskClient], monkeypatch, caplog) -> None:
+    def broken(_person):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("workflow.inbox.coordinator_cases", broken)
+    response = page_client("coordinator").get("/")
+    assert response.status_code == 500
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "Terjadi kesalahan pada server" in html and "boom" not in html
+    assert "unhandled error on a page" in caplog.text
+
+
+def test_a_database_outage_on_a_page_is_a_503_page_with_retry_after(
+        page_client: Callable[[str], FlaskClient], monkeypatch) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def down(_person):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr("workflow.inbox.coordinator_cases", down)
+    response = page_client("coordinator").get("/")
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert response.headers["Retry-After"]
+    assert "Basis data sedang tidak tersedia" in response.get_data(as_text=True)

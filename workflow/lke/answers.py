@@ -279,13 +279,6 @@ def _add_links(actor: User, case: Case, checked: Sequence[tuple[str, Entered, Ma
     return added
 
 
-def last_return(case_id: int) -> AuditEvent | None:
-    return db.session.execute(
-        select(AuditEvent).where(AuditEvent.case_id == case_id,
-                                 AuditEvent.action.in_(RETURNS))
-        .order_by(AuditEvent.seq.desc()).limit(1)).scalar_one_or_none()
-
-
 def return_record(case: Case, trigger: str) -> dict[str, Any]:
     """What a return carries into the history and the notice: the flagged questions and the
     unit's answer revisions at that moment, so the next submission can show what changed."""
