@@ -291,3 +291,15 @@ def test_the_pages_stylesheet_and_script_are_served(page_client: Pages) -> None:
         assert response.status_code == 200, asset
         assert response.mimetype in ("text/css", "text/javascript"), asset
     assert '/static/zi.css"' in page and "/static/htmx-2.0.4.min.js" in page
+
+
+def test_the_proposal_link_is_offered_on_90_2021_cases_only(page_client: Pages,
+                                                            world: World) -> None:
+    case_52 = opened(world)
+    case_90 = cases.open_case(person(world, "other_coordinator"), world.other_unit.id, "WBK", 2026,
+                              "permenpanrb-90-2021")
+    client = page_client("admin")
+    assert f"/kasus/{case_52.id}/pengusulan" not in client.get(f"/kasus/{case_52.id}").get_data(
+        as_text=True)
+    assert f"/kasus/{case_90.id}/pengusulan" in client.get(f"/kasus/{case_90.id}").get_data(
+        as_text=True)
