@@ -2,8 +2,9 @@
 
 Builds the wheel from the files git tracks (no stale ``build/``), installs it in a new venv in
 a temporary directory, and from another empty directory runs ``zi --version``,
-``zi db upgrade``, ``zi check``, ``zi demo`` and a 90/2021 request through the app. Any
-missing file (a migration, a rubric, a template) fails here loudly, as it would on a server.
+``zi db upgrade``, ``zi check``, ``zi demo``, a 90/2021 request and the pages' files through
+the app. Any missing file (a migration, a rubric, a template, a catalog) fails here loudly, as
+it would on a server.
 """
 
 from __future__ import annotations
@@ -34,6 +35,17 @@ rubric = client.get("/api/v1/rubrics/permenpanrb-90-2021", headers=auth)
 assert rubric.status_code == 200, (rubric.status_code, rubric.get_data(as_text=True))
 from workflow.guards import proposal_rules
 assert proposal_rules(), "proposal-conditions.yaml is empty"
+# the pages: templates, static files, English catalogs and Swagger UI's files ship too
+page = client.get("/masuk")
+assert page.status_code == 200 and "Masuk" in page.get_data(as_text=True), page.status_code
+for path in ("/static/zi.css", "/static/htmx-2.0.4.min.js", "/api/docs",
+             "/api/docs/ui/swagger-ui-bundle.js"):
+    served = client.get(path)
+    assert served.status_code == 200, (path, served.status_code)
+from pathlib import Path
+from web.session import translation_directories
+catalogs = [Path(d) / "en" / "LC_MESSAGES" / "messages.mo" for d in translation_directories()]
+assert catalogs and all(path.is_file() for path in catalogs), catalogs
 print("90/2021 case", case.json["id"], case.json["state"], "triggers:",
       json.dumps(case.json.get("available_transitions", case.json.get("triggers")))[:200])
 """
