@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -29,14 +31,16 @@ from workflow.models import Instansi, Unit
 TEST_AUDIT_KEY = "test-audit-key-not-a-secret-0123456789"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def throwaway_database(prefix: str, sqlite_dir: Path) -> Iterator[str]:
+    """A database of its own: a SQLite file in ``sqlite_dir``, or, with TEST_DATABASE_URL,
+    a new database on that PostgreSQL server, dropped after."""
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'zi.sqlite'}"
+        yield f"sqlite:///{sqlite_dir / 'zi.sqlite'}"
         return
     url = make_url(normalise_url(server))
-    name = f"zi_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -46,6 +50,12 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database("zi_test", tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def _load_person() -> None:
     # ``g`` is per request in service; a test holding one app context shares it between
     # requests and clients, so a CSRF token cached there would leak into another session.
     # The same for the locale Flask-Babel caches there: chosen again from this person.
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    _forget_cached_token()
     refresh()
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         csrf.protect()
@@ -125,8 +125,14 @@ def _clear() -> None:
     """A new session, with a new CSRF token: the one Flask-WTF keeps in ``g`` for this
     request belonged to the old session."""
     session.clear()
-    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    _forget_cached_token()
     refresh()  # the locale too: the next person's
+
+
+def _forget_cached_token() -> None:
+    """Flask-WTF keeps the request's CSRF token in ``g``; drop it so it is made again from
+    the session in force."""
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
 
 
 def login_required(view: F) -> F:

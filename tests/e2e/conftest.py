@@ -35,11 +35,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from api import create_app
-from api.config import normalise_url
+from tests.conftest import throwaway_database
 from tests.ops.helpers import free_port, wait_for
 from web.session import SESSION_PASSWORD, SESSION_USER, password_mark
 from workflow.db import db
@@ -108,21 +106,8 @@ def mailbox() -> Iterator[tuple[Mailbox, int]]:
 @pytest.fixture(scope="package")
 def e2e_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A database of the browser tests' own: never the one the other tests empty."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'zi.sqlite'}"
-        return
-    url = make_url(normalise_url(server))
-    name = f"zi_e2e_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("zi_e2e", tmp_path_factory.mktemp("e2e-db")) as url:
+        yield url
 
 
 # -- the service -----------------------------------------------------------------------------

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-from flask import g
 from flask.testing import FlaskClient
-from sqlalchemy import event
 
 from tests.conftest import World
+from tests.perf.test_statement_budget import counted
 from workflow import cases
 from workflow.db import db
 from workflow.models import Case, User
@@ -39,27 +35,6 @@ def opened(world: World, unit_id: int | None = None, who: str = "coordinator",
 def text_of(page: str) -> str:
     """What a reader sees: tags dropped, entities decoded, spaces collapsed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-def forget_csrf_token() -> None:
-    """Page tests share the test's app context, so Flask-WTF's per-request cache of the CSRF
-    token (``g.csrf_token``) outlives a request; a second client must not get the first's."""
-    g.pop("csrf_token", None)
-
-
-@contextmanager
-def counted() -> Iterator[list[str]]:
-    """The statements sent to the database meanwhile (as tests/perf counts them)."""
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(" ".join(statement.split())[:120])
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def statements_of(client: FlaskClient, path: str) -> list[str]:

@@ -3,34 +3,20 @@ API tokens; refused to every other role."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from tests.conftest import World
+from tests.perf.test_statement_budget import counted
 from tests.web.helpers import csrf_of
 from workflow.db import db
 from workflow.directory import create_user
 from workflow.models import ApiToken, OutboxMessage, User
 
 Pages = Callable[[str], FlaskClient]
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def post(client: FlaskClient, path: str, **data: str):
@@ -41,14 +27,14 @@ def test_the_list_shows_role_scope_and_state_in_a_constant_number_of_queries(
         page_client: Pages, world: World) -> None:
     admin = page_client("admin")
     admin.get("/admin/pengguna")
-    with statements() as few:
+    with counted() as few:
         html = admin.get("/admin/pengguna").get_data(as_text=True)
     for who in ("coordinator@uji.go.id", "foreign_inspectorate", "Kementerian Uji", "U1"):
         assert who in html
     for n in range(8):
         create_user(f"extra{n}@uji.go.id", "coordinator", [world.other_unit.id],
                     world.instansi.id)
-    with statements() as more:
+    with counted() as more:
         html = admin.get("/admin/pengguna").get_data(as_text=True)
     assert "extra7@uji.go.id" in html
     assert len(more) == len(few) <= 3

@@ -14,7 +14,6 @@ from tests.conftest import World
 from tests.web.case_helpers import (
     GOOD_FORM,
     PAGE_LIMIT,
-    forget_csrf_token,
     opened,
     person,
     text_of,
@@ -232,7 +231,6 @@ def test_the_proposal_form_records_the_90_2021_conditions(page_client: Pages,
 def test_people_outside_the_case_get_a_403_page(page_client: Pages, world: World) -> None:
     case = opened(world)
     for who in ("other_coordinator", "foreign_inspectorate"):
-        forget_csrf_token()
         client = page_client(who)
         for path in (f"/kasus/{case.id}", f"/kasus/{case.id}/pencanangan",
                      f"/kasus/{case.id}/pengusulan"):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask.testing import FlaskClient
 
 from tests.conftest import World, _unit
-from tests.web.case_helpers import forget_csrf_token, opened, person, statements_of, text_of
+from tests.web.case_helpers import opened, person, statements_of, text_of
 from workflow.clock import jakarta_date, utcnow
 from workflow.db import db
 from workflow.models import Answer, Case, Duty, OutboxMessage, Unit
@@ -93,7 +93,6 @@ def test_an_inspectorate_sees_cases_waiting_for_the_tpi_and_reports_to_acknowled
     assert "Setujui dan usulkan ke TPN" in shown
     assert f'/kasus/{building.id}"' not in html and "Unit F1" not in shown
     assert f'href="/tugas/{submitted.id}"' in html and html.count('href="/tugas/') == 1
-    forget_csrf_token()
     foreign = text_of(page_client("foreign_inspectorate").get("/").get_data(as_text=True))
     assert "Tidak ada laporan yang menunggu." in foreign and "Unit U1" not in foreign
 
@@ -150,7 +149,6 @@ def test_each_beranda_takes_as_many_statements_for_many_rows_as_for_one(
     roles = ("coordinator", "inspectorate", "tpn", "admin")
     clients = {}
     for who in roles:
-        forget_csrf_token()
         clients[who] = page_client(who)
     _populate(world, 1)
     one = {who: statements_of(clients[who], "/") for who in roles}

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import World
-from tests.web.case_helpers import forget_csrf_token, opened, statements_of, text_of
+from tests.web.case_helpers import opened, statements_of, text_of
 from tests.web.helpers import csrf_of
 from workflow.db import db
 from workflow.models import Case
@@ -74,10 +74,8 @@ def test_opening_a_case_shows_each_problem_and_keeps_what_was_typed(page_client:
 def test_only_coordinators_and_admins_get_the_form(page_client: Pages, world: World) -> None:
     for who, form in (("coordinator", True), ("admin", True), ("inspectorate", False),
                       ("tpn", False)):
-        forget_csrf_token()
         html = page_client(who).get(f"/unit/{world.unit.id}").get_data(as_text=True)
         assert ("Buka kasus (pencanangan)" in html) is form, who
-    forget_csrf_token()
     refused = _open(page_client("tpn"), world.unit.id)
     assert refused.status_code == 403 and refused.mimetype == "text/html"
     assert not _cases(world.unit.id)
@@ -85,7 +83,6 @@ def test_only_coordinators_and_admins_get_the_form(page_client: Pages, world: Wo
 
 def test_people_outside_the_unit_get_a_403_page(page_client: Pages, world: World) -> None:
     for who in ("other_coordinator", "foreign_inspectorate"):
-        forget_csrf_token()
         client = page_client(who)
         response = client.get(f"/unit/{world.unit.id}")
         assert response.status_code == 403 and response.mimetype == "text/html"
@@ -96,7 +93,6 @@ def test_people_outside_the_unit_get_a_403_page(page_client: Pages, world: World
             "csrf_token": csrf_of(client)})
         assert refused.status_code == 403
     assert not _cases(world.unit.id)
-    forget_csrf_token()
     assert page_client("other_coordinator").get(f"/unit/{world.other_unit.id}").status_code == 200
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Flask, g
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.api.helpers import (
@@ -66,9 +66,6 @@ def _post(page: FlaskClient, case_id: int, data: dict[str, Any], kind: str = "se
     path = f"/kasus/{case_id}/lke/{kind}"
     form = dict(data)
     if csrf:
-        # The app fixture keeps one app context, so ``g`` outlives a request: Flask-WTF's
-        # token cached there by another client would not be in this client's session.
-        g.pop("csrf_token", None)
         form["csrf_token"] = csrf_of(page, path)
     if "expected_version" not in form:
         form["expected_version"] = str(_version_on(_page(page, case_id, kind)))
