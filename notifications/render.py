@@ -198,7 +198,7 @@ def _header(name: str, value: str) -> str:
 
 def _part(subtype: str, body: str) -> str:
     text = body if body.endswith("\n") else body + "\n"
-    if text.isascii() and all(len(line) <= 998 for line in text.splitlines()):
+    if text.isascii() and max(map(len, text.splitlines()), default=0) <= 998:
         encoding, payload = "7bit", text.replace("\r\n", "\n").replace("\n", "\r\n")
     else:
         encoding = "quoted-printable"

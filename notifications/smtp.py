@@ -45,6 +45,7 @@ class SmtpSender:
 
     def __init__(self, settings: DeliverySettings) -> None:
         self.settings = settings
+        self.sender = settings.sender_address  # parsed once, not twice per message
         self._conn: smtplib.SMTP | None = None
         self._unreachable: SendResult | None = None
         self.connections = 0
@@ -103,9 +104,9 @@ class SmtpSender:
                 return self._unreachable
         try:
             if isinstance(message, bytes):  # built as it goes on the wire
-                self._conn.sendmail(self.settings.sender_address, [recipient], message)
+                self._conn.sendmail(self.sender, [recipient], message)
             else:
-                self._conn.send_message(message, from_addr=self.settings.sender_address,
+                self._conn.send_message(message, from_addr=self.sender,
                                         to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as err:
             code, reply = err.recipients.get(recipient, (None, b"recipient refused"))
