@@ -1,27 +1,20 @@
 """A national-scale population written with bulk inserts: instansi, units, their coordinators,
 inspectorates, national reviewers, and cases ready for a lifecycle (declaration, proposal
-and all three worksheets answered, so every guard passes on the service's own rules)."""
+and all three worksheets answered, so every guard passes on the service's own rules).
+
+The service's modules are imported where used: a baseline's worker process (raw psycopg)
+imports its benchmark module, and so this one, without loading the app (~0.5 s of CPU per
+process, a dozen processes per run)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 
-from workflow.db import db
-from workflow.lke.versions import get_version
-from workflow.lke.worksheet import Question
-from workflow.models import (
-    Answer,
-    Case,
-    Declaration,
-    Evidence,
-    Instansi,
-    Unit,
-    User,
-    user_unit,
-)
+if TYPE_CHECKING:
+    from workflow.lke.worksheet import Question
 
 REGULATION = "permenpanrb-90-2021"
 CREATED = datetime(2025, 1, 2, tzinfo=UTC)
@@ -37,6 +30,8 @@ def _chunks(rows: list[dict[str, Any]], size: int = 5_000) -> list[list[dict[str
 
 
 def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    from workflow.db import db
+
     for chunk in _chunks(rows):
         db.session.execute(insert(model), chunk)
 
@@ -44,6 +39,9 @@ def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
 def people_and_units(units: int, users: int) -> dict[str, int]:
     """``units`` units over ``INSTANSI`` instansi; ``users`` users in all, nearly all unit
     coordinators, plus one inspectorate user per instansi and a few national reviewers."""
+    from workflow.db import db
+    from workflow.models import Instansi, Unit, User, user_unit
+
     _insert(Instansi, [{"id": i, "name": f"Instansi {i}", "kind": "kementerian",
                         "created_at": CREATED} for i in range(1, INSTANSI + 1)])
     _insert(Unit, [{"id": i, "instansi_id": 1 + i % INSTANSI, "name": f"Unit {i}",
@@ -74,6 +72,9 @@ def people_and_units(units: int, users: int) -> dict[str, int]:
 
 def background_cases(count: int, units: int) -> None:
     """Cases that only make the tables national-sized (one per unit, various states)."""
+    from workflow.db import db
+    from workflow.models import Case
+
     states = ("pencanangan", "pembangunan", "pengusulan", "reviu_tpn", "penetapan")
     _insert(Case, [{"id": i, "unit_id": 1 + (i - 1) % units, "target": "WBK", "year": 2026,
                     "regulation": REGULATION, "state": states[i % len(states)], "version": 1,
@@ -96,6 +97,10 @@ def best_answer(question: Question) -> dict[str, Any]:
 def lifecycle_cases(count: int, coordinator: int) -> list[int]:
     """``count`` cases in pencanangan, each in a new unit of instansi 1 that ``coordinator``
     coordinates, each ready for start_building … designate."""
+    from workflow.db import db
+    from workflow.lke.versions import get_version
+    from workflow.models import Answer, Case, Declaration, Evidence, Unit, user_unit
+
     first = (db.session.execute(select(func.max(Case.id))).scalar() or 0) + 1
     first_unit = (db.session.execute(select(func.max(Unit.id))).scalar() or 0) + 1
     ids = list(range(first, first + count))

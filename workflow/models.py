@@ -477,6 +477,20 @@ class Duty(Model):
     unit: Mapped[Unit] = relationship()
 
 
+sweep_mark = Table(
+    "sweep_mark",
+    db.metadata,
+    # The last completed sweep (workflow.sweep): its Jakarta day, the rules it applied and a
+    # fingerprint of what it read. One row: a sweep of another day replaces it.
+    Column("id", Integer, primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("rules", Text, nullable=False),
+    Column("inputs", Text, nullable=False),
+    Column("swept_at", UtcDateTime, nullable=False),
+    CheckConstraint("id = 1", name="single"),
+)
+
+
 class DutyEvent(Model):
     """Append-only history of a duty (submit, acknowledge, waive) with what was handed in,
     chained by keyed hashes like the case's ``AuditEvent``."""

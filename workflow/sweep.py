@@ -4,20 +4,24 @@ DOMAIN.md: Duties of a building unit. One transaction, a fixed number of set-bas
 statements whatever the number of units (``INSERT … SELECT … WHERE NOT EXISTS … ON CONFLICT
 DO NOTHING`` and ``UPDATE … WHERE``), in this order:
 
-1. close duties whose reason is gone: a closed case (dicabut, ditarik) waives its open
+1. create the duties the calendar (``workflow.duty_calendar``) says exist today;
+2. close duties whose reason is gone: a closed case (dicabut, ditarik) waives its open
    duties; a case the TPI approved this year has met its proposal deadline; a case submitted
    again (or designated) after a return has answered its improvement plan, which is then
    neither overdue nor escalated; a unit with no open case left has no budget to allocate
    (its year-end report stays: the year was spent building or holding, and is reported);
-2. create the duties the calendar (``workflow.duty_calendar``) says exist today;
 3. mark open duties past their due date overdue;
 4. queue outbox messages: the most recent passed reminder of each open duty to the unit's
    coordinators, an overdue notice to them, an escalation to the instansi's inspectorate.
 
 Running it twice changes nothing the second time: duties are unique by (kind, subject,
-period) and messages by ``idempotency_key``. ``now`` is injected and every date is computed
-in Python (Jakarta dates), never with SQL ``now()``. On PostgreSQL the transaction first takes
-an advisory lock, so that of several scheduler replicas one sweeps and the others skip.
+period) and messages by ``idempotency_key``. Duties are created before the reasons are
+checked, so one pass already leaves nothing for the next (a deadline met before its duty
+existed is created and met in the same pass). A sweep finding nothing changed since the
+last one of the same Jakarta day stops after two reads (``sweep_mark``, ``_inputs_query``).
+``now`` is injected and every date is computed in Python (Jakarta dates), never with SQL
+``now()``. On PostgreSQL the transaction first takes an advisory lock, so that of several
+scheduler replicas one sweeps and the others skip.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Date,
     Integer,
     Select,
@@ -63,12 +68,18 @@ from workflow.models import (
     Unit,
     User,
     UtcDateTime,
+    sweep_mark,
     user_unit,
 )
 from workflow.portable_sql import build_json, jakarta_day, plus_days, plus_years, text_of
 from workflow.settings import current_duty_policy
 
 SWEEP_LOCK_KEY = 7_243_015_311  # pg_try_advisory_xact_lock key: "one sweep at a time"
+# Bumped whenever what a sweep does changes: a mark written by other rules is not trusted.
+RULES = "sweep rules 1"
+# The tables a sweep reads but never writes; on PostgreSQL held in SHARE mode while it runs.
+ADMIN_TABLES = ("unit", "app_user", "user_unit")
+_HASH_STEP, _HASH_MOD, _SQUARE_MOD = 1_000_003, 2_147_483_647, 1_099_511_627_689
 TEMPLATES = {"reminder": "duty_reminder", "overdue": "duty_overdue",
              "escalation": "duty_escalation"}
 DUTY_COLUMNS = ["kind", "unit_id", "case_id", "subject", "period", "due_date", "state",
@@ -92,6 +103,7 @@ class SweepReport:
     overdue: int = 0
     queued: dict[str, int] = field(default_factory=dict)
     skipped: str | None = None
+    unchanged: bool = False  # nothing it reads changed since the last sweep of ``today``
 
     @property
     def created_total(self) -> int:
@@ -112,7 +124,8 @@ class SweepReport:
 
         return (f"{head}: created {self.created_total}{detail(self.created)}, "
                 f"closed {self.closed}, overdue {self.overdue}, "
-                f"queued {self.queued_total}{detail(self.queued)}")
+                f"queued {self.queued_total}{detail(self.queued)}"
+                + ("; nothing changed since the last sweep today" if self.unchanged else ""))
 
 
 def sweep(now: datetime) -> SweepReport:
@@ -125,15 +138,67 @@ def sweep(now: datetime) -> SweepReport:
             db.session.rollback()
             report.skipped = "locked"
             return report
-        report.closed = sweeper.close_lapsed()
+        if sweeper.unchanged():
+            db.session.rollback()
+            report.unchanged = True
+            return report
+        inputs = sweeper.freeze_inputs()
         report.created = sweeper.create_duties()
+        report.closed = sweeper.close_lapsed()
         report.overdue = sweeper.mark_overdue()
         report.queued = sweeper.queue_messages()
+        sweeper.mark(inputs)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
     return report
+
+
+def _row_hash(*columns: Any) -> Any:
+    """A portable hash of integer columns (SQLite has no hash function): a polynomial
+    modulo a prime, squared, so that summed over a table a moved or swapped row changes
+    the sum (a linear mix would keep it when two rows swap a value)."""
+    mixed: Any = cast(columns[0], BigInteger) % _HASH_MOD
+    for column in columns[1:]:
+        mixed = (mixed * _HASH_STEP + cast(func.coalesce(column, 0), BigInteger)) % _HASH_MOD
+    return (mixed * mixed) % literal(_SQUARE_MOD, BigInteger)
+
+
+def _inputs_query() -> Any:
+    """One statement (one snapshot) fingerprinting everything a sweep decides from.
+
+    - ``zi_case``: rows, the highest id, and the sums of ``version`` and ``audit_seq``. Every
+      write of a case bumps its version and every audit event its chain head, so these only
+      grow: any change to a case or its history (a return, an approval) moves them.
+    - ``unit`` (instansi), ``app_user`` (coordinator or inspectorate, active, instansi) and
+      ``user_unit``: rows and a sum of row hashes (``_row_hash``) of what the sweep uses;
+    - ``duty``: the highest id. Only sweeps create duties; people only move them out of the
+      states a sweep acts on (submit, acknowledge, waive), which never gives it more to do.
+      The outbox only grows, so a message queued stays queued.
+    """
+    active = User.active.is_(True)
+    relevance = case((and_(active, User.role == "coordinator"), 1),
+                     (and_(active, User.role == "inspectorate"), 2), else_=0)
+    zero = literal(0, BigInteger)
+
+    def total(value: Any) -> Any:
+        return func.coalesce(func.sum(value), 0)
+
+    return union_all(
+        select(literal("case"), func.count(), func.coalesce(func.max(Case.id), 0),
+               total(Case.version), total(Case.audit_seq)),
+        select(literal("unit"), func.count(), total(_row_hash(Unit.id, Unit.instansi_id)),
+               zero, zero),
+        select(literal("user"), func.count(),
+               total(_row_hash(User.id, relevance, User.instansi_id)), zero, zero),
+        select(literal("user_unit"), func.count(),
+               total(_row_hash(user_unit.c.user_id, user_unit.c.unit_id)), zero, zero),
+        select(literal("duty"), func.coalesce(func.max(Duty.id), 0), zero, zero, zero))
+
+
+def _encode(inputs: dict[str, tuple[int, ...]]) -> str:
+    return ";".join(f"{tag}:{':'.join(map(str, values))}" for tag, values in sorted(inputs.items()))
 
 
 def _absent(probe: Select[Any]) -> Any:
@@ -187,6 +252,7 @@ class _Sweeper:
 
     def __init__(self, now: datetime, today: date, policy: DutyPolicy) -> None:
         self.now, self.today, self.policy = now, today, policy
+        self.rules = f"{RULES}; {policy!r}"
 
     def lock(self) -> bool:
         if db.session.get_bind().dialect.name != "postgresql":
@@ -198,7 +264,46 @@ class _Sweeper:
         return bool(db.session.execute(
             select(func.pg_try_advisory_xact_lock(SWEEP_LOCK_KEY))).scalar())
 
-    # 1. duties whose reason is gone ---------------------------------------------------------
+    # 0. nothing to do? ---------------------------------------------------------------------
+
+    def inputs(self) -> dict[str, tuple[int, ...]]:
+        return {str(row[0]): tuple(int(value) for value in row[1:])
+                for row in db.session.execute(_inputs_query()).all()}
+
+    def unchanged(self) -> bool:
+        """Whether the last completed sweep was of ``today``, under the same rules, and
+        nothing it reads changed since (``_inputs_query``): it then left nothing to do.
+
+        Its fingerprint was taken while the tables it reads were held (``freeze_inputs``)
+        and only grows with what it wrote (its duties), so equal now means the same rows.
+        """
+        mark = db.session.execute(select(sweep_mark.c.day, sweep_mark.c.rules,
+                                         sweep_mark.c.inputs)).first()
+        if mark is None or (mark.day, mark.rules) != (self.today, self.rules):
+            return False
+        return bool(mark.inputs == _encode(self.inputs()))
+
+    def freeze_inputs(self) -> dict[str, tuple[int, ...]]:
+        """Take the old mark away and fingerprint the inputs, after holding what could
+        change under the sweep unseen: on PostgreSQL the tables without a growing version
+        (``ADMIN_TABLES``) in SHARE mode, so that no one writes them until the sweep commits
+        (cases only ever move forward: a change after the fingerprint is seen next time);
+        on SQLite the mark's DELETE takes the database's write lock first."""
+        if db.session.get_bind().dialect.name == "postgresql":
+            db.session.execute(text(f"LOCK TABLE {', '.join(ADMIN_TABLES)} IN SHARE MODE"))
+        db.session.execute(sweep_mark.delete())
+        return self.inputs()
+
+    def mark(self, inputs: dict[str, tuple[int, ...]]) -> None:
+        """Record this sweep in its transaction: the fingerprint taken before it wrote,
+        with the highest duty id after its own inserts (a later duty, from a sweep of
+        another day or written by hand, means there is work again)."""
+        last_duty = db.session.execute(select(func.coalesce(func.max(Duty.id), 0))).scalar()
+        inputs = {**inputs, "duty": (int(last_duty or 0), 0, 0, 0)}
+        db.session.execute(sweep_mark.insert().values(
+            id=1, day=self.today, rules=self.rules, inputs=_encode(inputs), swept_at=self.now))
+
+    # 2. duties whose reason is gone ---------------------------------------------------------
 
     def close_lapsed(self) -> int:
         closed_cases = select(Case.id).where(Case.state.in_(CLOSED_STATES))
@@ -239,7 +344,7 @@ class _Sweeper:
             .execution_options(synchronize_session=False))
         return sum(int(result.rowcount or 0) for result in (waived, met, planned, unfunded))
 
-    # 2. duties the calendar says exist today ------------------------------------------------
+    # 1. duties the calendar says exist today ------------------------------------------------
 
     def create_duties(self) -> dict[str, int]:
         created = {kind: 0 for kind in calendar.KINDS}
