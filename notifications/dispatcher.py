@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import queue
 import random
-import sys
 import threading
 import uuid
 from collections import Counter, deque
@@ -81,7 +80,6 @@ CLAIM_TRIES = 10  # a claim that lost every row to another dispatcher looks agai
 # not yet recorded: a dispatcher killed then leaves their attempts ``started``, and each of
 # those messages goes out at most once more, as when one message was started at a time.
 CHUNK = 20
-SWITCH_SECONDS = 0.0005  # the interpreter's thread switch while the SMTP thread runs
 # attempt outcomes besides SMTP's sent / temporary / permanent
 STARTED, UNKNOWN, REQUEUED = "started", "unknown", "requeued"
 Clock = Callable[[], datetime]
@@ -496,23 +494,6 @@ def _build(run: _Run, message: Claimed) -> EmailMessage | bytes | SendResult:
 Item = tuple[Claimed, "EmailMessage | bytes | SendResult"]
 
 
-_SWITCHES = threading.Lock()
-_lines: list[float] = []  # one entry per open line: the interval before the first one
-
-
-def _quick_switches(on: bool) -> None:
-    """``SWITCH_SECONDS`` while any line is open in this process; the interpreter's own
-    interval again once the last one closes."""
-    with _SWITCHES:
-        if on:
-            _lines.append(_lines[0] if _lines else sys.getswitchinterval())
-            sys.setswitchinterval(min(_lines[0], SWITCH_SECONDS))
-        else:
-            before = _lines.pop()
-            if not _lines:
-                sys.setswitchinterval(before)
-
-
 class _Line:
     """A thread that holds the SMTP connection and sends the chunks handed to it, in order
     (issue 11): while it talks to the server, the dispatcher records the chunk before and
@@ -521,12 +502,7 @@ class _Line:
 
     Before each message it asks ``stopping``; from the first yes it sends nothing more
     (``None`` for every message, this chunk's and those queued after it) until the caller,
-    having given those back, calls ``resume``.
-
-    While it runs, the interpreter switches threads every ``SWITCH_SECONDS`` rather than
-    every 5 ms: this thread mostly waits for the server and then needs the interpreter lock
-    for a moment, four times per message; at 5 ms it would wait for the caller's rendering
-    and statements at each of them, and the two would add up again."""
+    having given those back, calls ``resume``."""
 
     def __init__(self, sender: SmtpSender, stopping: Callable[[Claimed], bool]) -> None:
         self._sender = sender
@@ -536,7 +512,6 @@ class _Line:
         self._halted = threading.Event()
         self._thread = threading.Thread(target=self._work, name="zi-dispatcher-smtp",
                                         daemon=True)
-        _quick_switches(True)
         self._thread.start()
 
     def __enter__(self) -> _Line:
@@ -548,7 +523,6 @@ class _Line:
             self._halted.set()
         self._jobs.put(None)
         self._thread.join()
-        _quick_switches(False)
 
     def submit(self, items: list[Item]) -> Future[list[SendResult | None]]:
         future: Future[list[SendResult | None]] = Future()
