@@ -1,6 +1,7 @@
 """A national-scale population written with bulk inserts: instansi, units, their coordinators,
 inspectorates, national reviewers, and cases ready for a lifecycle (declaration, proposal
-and all three worksheets answered, so every guard passes on the service's own rules).
+and all three worksheets answered with their standing kept, as the service's writes leave
+them, so every guard passes on the service's own rules).
 
 The service's modules are imported where used: a baseline's worker process (raw psycopg)
 imports its benchmark module, and so this one, without loading the app (~0.5 s of CPU per
@@ -98,6 +99,7 @@ def lifecycle_cases(count: int, coordinator: int) -> list[int]:
     """``count`` cases in pencanangan, each in a new unit of instansi 1 that ``coordinator``
     coordinates, each ready for start_building … designate."""
     from workflow.db import db
+    from workflow.lke import standing
     from workflow.lke.versions import get_version
     from workflow.models import Answer, Case, Declaration, Evidence, Unit, user_unit
 
@@ -128,6 +130,9 @@ def lifecycle_cases(count: int, coordinator: int) -> list[int]:
                         "link": f"https://bukti.example.go.id/{q.id}.pdf", "description": "",
                         "uploaded_by": answered_by, "uploaded_at": CREATED}
                        for case_id in ids for q in questions if q.evidence_required])
+    for case in db.session.execute(select(Case).where(Case.id.in_(ids))).scalars():
+        for kind in ("self", "tpi", "tpn"):  # as every write of a sheet does
+            standing.refresh(case, kind)
     db.session.commit()
     return ids
 

@@ -67,6 +67,8 @@ def migrated_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
         "AUDIT_KEY": TEST_AUDIT_KEY,
         "AUTH_FAILURE_LIMIT": "1000000 per minute",  # the throttle's own test lowers it
+        # every kept worksheet standing read is checked against a full marking
+        "VERIFY_KEPT_MARKS": True,
     })
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS)

@@ -33,10 +33,17 @@ from workflow.errors import (
     NotFound,
     StaleVersion,
 )
-from workflow.facts import Sheet, case_facts, holds_wbk, latest_assessments, missing_fields
+from workflow.facts import (
+    Sheets,
+    case_facts,
+    holds_wbk,
+    latest_assessments,
+    missing_fields,
+    read_sheets,
+)
 from workflow.inputs import TARGETS as TARGETS
 from workflow.lke import answers as worksheets
-from workflow.lke import evidence, portalrb_feed, sheets, transfer
+from workflow.lke import evidence, portalrb_feed, sheets, standing, transfer
 from workflow.lke.rubric import UnknownRubric, load_rubric
 from workflow.lke.scoring import Evaluation, evaluate, validate_inputs
 from workflow.lke.storage import EvidenceStore
@@ -311,7 +318,9 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
                     coordinates=coordinates)
         if case.version != expected_version:
             raise StaleVersion(expected_version, case.version)
-        sheets: dict[str, Sheet] = {}
+        # The sheets this decision relies on and those the actor's next steps would, at once.
+        sheets: Sheets = {}
+        read_sheets(case, _relied_kinds((spec, *_next_specs(actor, case, spec.dest))), sheets)
         facts = case_facts(case, now, reason, _relied_kinds((spec,)), sheets)
         from_state = case.state
         try:
@@ -342,11 +351,17 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
         }, key=f"audit_event:{event_id}", now=now, exclude_user_id=actor.id)
         portalrb_feed.note_change(case, "state", now)
-        return Transitioned(case, available_transitions(actor, case, now, coordinates))
+        return Transitioned(case, available_transitions(actor, case, now, coordinates, sheets))
 
     fired = _in_transaction(work, keep=True)
     TRANSITIONS.labels(trigger=trigger).inc()
     return fired
+
+
+def _next_specs(actor: User, case: Case, state: str) -> list[TransitionSpec]:
+    """The triggers the actor's role could fire from ``state``."""
+    return [spec for spec in triggers_from(state)
+            if actor.role in actors(spec, case.regulation, case.target)]
 
 
 def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:
@@ -355,7 +370,7 @@ def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:
 
 
 def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any,
-                     sheets: Mapping[str, Sheet]
+                     sheets: Sheets
                      ) -> tuple[Assessment | None, dict[str, Any] | None]:
     """What the history keeps of a decision: the figures it relied on (a summary row, or the
     worksheet's evaluation and answer revisions); for a return, the flagged questions; for a
@@ -366,15 +381,16 @@ def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any
         return None, None
     source = facts.assessments.get(relies_on)
     if source is not None and source.source == "worksheet":
-        rows, state = sheets[relies_on]
+        sheet = sheets[relies_on]
+        assert sheet is not None
         version = version_for_case(case)
-        evaluation = state.marks.evaluation
         score: dict[str, Any] = {
             "kind": relies_on, "source": "worksheet", "rubric_id": version.id,
-            "rubric_sha256": version.sha256, "result": evaluation.as_dict(),
-            "revisions": {item: row.revision for item, row in rows.items()}}
+            "rubric_sha256": version.sha256, "result": sheet.evaluation.as_dict(),
+            "revisions": dict(sheet.revisions)}
         if relies_on == "self":
-            score["changed_since_return"] = worksheets.changed_since_return(case.id, rows)
+            score["changed_since_return"] = worksheets.changed_since_return(
+                case.id, sheet.revisions)
         return None, score
     relied = latest_assessments(case.id, (relies_on,)).get(relies_on)
     return relied, None if relied is None else {
@@ -389,12 +405,20 @@ def put_answers(actor: User, case_id: int, kind: str, entries: list[dict[str, An
 
     def work() -> Case:
         case = _locked_case(case_id)
-        worksheets.put_answers(actor, case, kind, entries, expected_version, now)
+        _keep_standing(case, kind, worksheets.put_answers(
+            actor, case, kind, entries, expected_version, now))
         db.session.flush()
         portalrb_feed.note_change(case, "answers", now)
         return case
 
     return _in_transaction(work)
+
+
+def _keep_standing(case: Case, kind: str, written: worksheets.Written) -> None:
+    """After a worksheet write, in its transaction: keep the sheet's standing for decisions."""
+    if written.changed:
+        evidenced = worksheets.evidenced_items(case.id) if kind == "self" else ()
+        standing.keep(case, kind, written.rows, evidenced)
 
 
 def _evidence_write(actor: User, case_id: int, now: datetime,
@@ -407,6 +431,7 @@ def _evidence_write(actor: User, case_id: int, now: datetime,
         require_view(actor, case.unit)
         row = change(case)
         db.session.flush()
+        standing.refresh(case, "self")
         portalrb_feed.note_change(case, "answers", now)
         return row, case.version
 
@@ -464,10 +489,11 @@ def import_excel(actor: User, case_id: int, kind: str, data: bytes, expected_ver
     def work() -> tuple[list[str], int]:
         case = _locked_case(case_id)
         require_view(actor, case.unit)
-        changed = transfer.import_sheet(actor, case, kind, data, expected_version, now)
+        written = transfer.import_sheet(actor, case, kind, data, expected_version, now)
+        _keep_standing(case, kind, written)
         db.session.flush()
         portalrb_feed.note_change(case, "answers", now)
-        return changed, case.version
+        return written.changed, case.version
 
     return _in_transaction(work)
 
@@ -489,13 +515,14 @@ def side_by_side(actor: User, case_id: int) -> dict[str, Any]:
 
 
 def available_transitions(actor: User, case: Case, now: datetime | None = None,
-                          coordinates: bool | None = None) -> list[dict[str, Any]]:
+                          coordinates: bool | None = None, sheets: Sheets | None = None
+                          ) -> list[dict[str, Any]]:
     """The triggers the caller's role could fire from here, each with what is unmet; the
-    facts are read once, for just the assessments those triggers rely on."""
+    facts are read once, for just the assessments those triggers rely on (``sheets``: the
+    worksheets this transaction already read)."""
     facts = None
     listed = []
-    specs = [spec for spec in triggers_from(case.state)
-             if actor.role in actors(spec, case.regulation, case.target)]
+    specs = _next_specs(actor, case, case.state)
     for spec in specs:
         try:
             require_act(actor, case.unit, actors(spec, case.regulation, case.target),
@@ -505,7 +532,7 @@ def available_transitions(actor: User, case: Case, now: datetime | None = None,
                            "unmet": [{"code": err.code, "message": err.message_id,
                                       "message_en": err.message_en}]})
             continue
-        facts = facts or case_facts(case, now or utcnow(), "-", _relied_kinds(specs))
+        facts = facts or case_facts(case, now or utcnow(), "-", _relied_kinds(specs), sheets)
         unmet = unmet_conditions(spec, facts)
         listed.append({"trigger": spec.trigger, "allowed": not unmet,
                        "requires_reason": guards.reason_given in spec.guards,

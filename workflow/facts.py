@@ -11,17 +11,11 @@ from sqlalchemy import select
 from workflow.clock import jakarta_date
 from workflow.db import db
 from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
-from workflow.lke.answers import (
-    KINDS,
-    AnswerState,
-    Completeness,
-    answer_states,
-    completeness,
-    evidenced_items,
-)
+from workflow.lke import standing
+from workflow.lke.answers import KINDS
 from workflow.lke.rubric import load_rubric
 from workflow.lke.scoring import evaluate
-from workflow.lke.versions import version_for_case
+from workflow.lke.standing import Standing
 from workflow.models import Assessment, Case
 from workflow.settings import current_duty_policy, current_policy
 
@@ -67,41 +61,46 @@ def assessment_facts(row: Assessment) -> AssessmentFacts:
     )
 
 
-Sheet = tuple[Mapping[str, AnswerState], Completeness]
+Sheets = dict[str, Standing | None]
+
+
+def read_sheets(case: Case, kinds: Iterable[str], sheets: Sheets) -> None:
+    """Add to ``sheets`` each of ``kinds`` not read yet, in one statement."""
+    asked = [kind for kind in dict.fromkeys(kinds) if kind not in sheets]
+    if asked:
+        found = standing.read(case, asked)
+        sheets.update({kind: found.get(kind) for kind in asked})
 
 
 def worksheet_facts(case: Case, kinds: Iterable[str] = KINDS,
-                    sheets: dict[str, Sheet] | None = None) -> dict[str, AssessmentFacts]:
+                    sheets: Sheets | None = None) -> dict[str, AssessmentFacts]:
     """Each asked kind's assessment as guards see it: its worksheet where it has answers (or,
     for TPN, a final summary: the summary form is TPN's only), else its summary row; kinds
-    with neither are absent. ``sheets`` receives each worksheet read, for the decision record.
+    with neither are absent. ``sheets``: the worksheets read in this transaction (None: no
+    answers), filled with those read here; the decision record takes its figures from it.
     """
     kinds = tuple(kinds)
     if not kinds:
         return {}
     summaries = latest_assessments(case.id, ("tpn",)) if "tpn" in kinds else {}
-    rows = answer_states(case.id, kinds)
-    version = version_for_case(case) if any(rows.values()) else None
-    evidenced = evidenced_items(case.id) if rows.get("self") else set()
+    read = sheets if sheets is not None else {}
+    read_sheets(case, kinds, read)
     found: dict[str, AssessmentFacts] = {}
-    for kind, answers in rows.items():
-        summary = summaries.get(kind)
-        if summary is not None and (not answers or (kind == "tpn" and summary.final)):
+    for kind in kinds:
+        summary, sheet = summaries.get(kind), read.get(kind)
+        if summary is not None and (sheet is None or (kind == "tpn" and summary.final)):
             found[kind] = assessment_facts(summary)
-        elif answers and version is not None:
-            state = completeness(version, kind, answers, evidenced)
-            if sheets is not None:
-                sheets[kind] = (answers, state)
+        elif sheet is not None:
             found[kind] = AssessmentFacts(
-                final=True, source="worksheet", unanswered=state.unanswered,
-                without_evidence=state.without_evidence, flagged=state.flagged,
+                final=True, source="worksheet", unanswered=sheet.unanswered,
+                without_evidence=sheet.without_evidence, flagged=sheet.flagged,
                 unmet_by_predicate={name: tuple(result.unmet) for name, result
-                                    in state.marks.evaluation.predicates.items()})
+                                    in sheet.evaluation.predicates.items()})
     return found
 
 
 def case_facts(case: Case, now: datetime, reason: str | None = None,
-               kinds: Iterable[str] = KINDS, sheets: dict[str, Sheet] | None = None
+               kinds: Iterable[str] = KINDS, sheets: Sheets | None = None
                ) -> CaseFacts:
     """The facts for the guards of a decision; ``kinds``: the assessments it relies on
     (reading only those keeps a transition to a few statements)."""

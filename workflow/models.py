@@ -336,6 +336,21 @@ class Evidence(Model):
     deleted_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
 
+class WorksheetMark(Model):
+    """What a decision reads of one worksheet, kept beside its answers
+    (:mod:`workflow.lke.standing`): a transition reads this row instead of the whole sheet.
+
+    Database triggers (migration ``0010_worksheet_marks``) delete the row whenever the
+    sheet's answers, or for the unit's sheet its evidence, change, whoever writes them: a
+    row is never stale, at worst absent (the sheet is then read and marked in full).
+    """
+
+    __tablename__ = "lke_mark"
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(4), primary_key=True)
+    standing: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class PortalrbFetch(Model):
     """PortalRB's last fetch of a case's answers: when, with which token, what it got.
 

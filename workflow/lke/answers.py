@@ -178,9 +178,28 @@ def _check_entry(version: Version, kind: str, item_id: str, entry: Mapping[str, 
     return result, errors
 
 
+@dataclass(frozen=True)
+class Current:
+    """An answer as a write leaves it (what marking and the guards read)."""
+
+    answer: str | None
+    counts: dict[str, int] | None
+    needs_revision: bool
+    revision: int
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a worksheet write changed, and the sheet's answers after it."""
+
+    changed: list[str]
+    rows: Mapping[str, AnswerState]
+
+
 def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[str, Any]],
-                expected_version: int, now: datetime) -> list[str]:
-    """Set many answers at once, all or nothing; returns the item ids that changed.
+                expected_version: int, now: datetime) -> Written:
+    """Set many answers at once, all or nothing; returns the item ids that changed and the
+    sheet's answers after the write.
 
     Runs inside the caller's transaction, on a locked case. An entry's ``answer``/``counts``
     replace the current ones when either is given; ``note``, ``needs_revision`` likewise
@@ -212,6 +231,7 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
                table.c.needs_revision, table.c.revision)
         .where(table.c.case_id == case.id, table.c.kind == kind))}
     changed: dict[str, int] = {}
+    after: dict[str, AnswerState] = dict(rows)
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     revisions: list[dict[str, Any]] = []
@@ -234,6 +254,7 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
         values = {"answer": new[0], "counts": new[1], "note": new[2], "needs_revision": new[3],
                   "revision": revision, "answered_by": actor.id, "answered_at": now}
         changed[item_id] = revision
+        after[item_id] = Current(new[0], new[1], new[3], revision)
         if row is None:
             inserts.append({"case_id": case.id, "kind": kind, "item_id": item_id, **values})
         else:
@@ -253,7 +274,7 @@ def put_answers(actor: User, case: Case, kind: str, entries: Sequence[Mapping[st
             {"answer_id": answer_ids[entry.pop("item_id")], **entry} for entry in revisions])
     append_event(case, actor, f"put_answers_{kind}", case.state, None, now,
                  score={"kind": kind, "revisions": changed, "evidence_links": linked})
-    return sorted(set(changed) | set(linked))
+    return Written(sorted(set(changed) | set(linked)), after)
 
 
 def _add_links(actor: User, case: Case, checked: Sequence[tuple[str, Entered, Mapping[str, Any]]],
@@ -299,14 +320,15 @@ def _last_return_score() -> Select[Any]:
             .order_by(table.c.seq.desc()).limit(1))
 
 
-def changed_since_return(case_id: int, rows: Mapping[str, AnswerState]
-                         ) -> list[str] | None:
-    """The unit's questions whose answers changed since the last return (None: no return)."""
+def changed_since_return(case_id: int, revisions: Mapping[str, int]) -> list[str] | None:
+    """The unit's questions whose answers changed since the last return (None: no return);
+    ``revisions``: item id -> the revision of its current answer."""
     score = db.session.execute(_last_return_score(), {"b_case_id": case_id}).scalar()
     if not score:
         return None
     before = score.get("self_revisions") or {}
-    return sorted(item for item, row in rows.items() if row.revision != before.get(item))
+    return sorted(item for item, revision in revisions.items()
+                  if revision != before.get(item))
 
 
 def revisions(case_id: int, kind: str, item_id: str) -> list[AnswerRevision]:

@@ -78,7 +78,10 @@ def worksheet(case: Case, kind: str) -> dict[str, Any]:
     rows = answers_of(case.id)
     evidence = evidence_of(case.id)
     state = completeness(version, kind, rows[kind], evidence)
-    changed = changed_since_return(case.id, rows["self"]) if kind == "self" else None
+    changed = None
+    if kind == "self":
+        changed = changed_since_return(
+            case.id, {item: row.revision for item, row in rows["self"].items()})
     questions = []
     for question in version.worksheet.questions.values():
         body = question_body(question)

@@ -17,6 +17,7 @@ from workflow.lke import excel
 from workflow.lke.answers import (
     AUTHOR_ROLE,
     MAX_NOTE,
+    Written,
     answers_of,
     completeness,
     entered,
@@ -53,9 +54,9 @@ def export(case: Case, kind: str) -> bytes:
 
 
 def import_sheet(actor: User, case: Case, kind: str, data: bytes, expected_version: int,
-                 now: datetime) -> list[str]:
+                 now: datetime) -> Written:
     """Read ``kind``'s columns of a filled file into its worksheet (on a locked case);
-    returns the item ids that changed."""
+    returns what changed (nothing: the file holds what is stored)."""
     require_act(actor, case.unit, (AUTHOR_ROLE[kind],))
     require_editable(case, kind)
     if case.version != expected_version:
@@ -108,7 +109,7 @@ def import_sheet(actor: User, case: Case, kind: str, data: bytes, expected_versi
         raise InvalidInput("Berkas Excel tidak dapat diterima", "The Excel file was refused",
                            code="excel_invalid", errors=errors)
     if not entries:
-        return []
+        return Written([], {})
     try:
         return put_answers(actor, case, kind, entries, expected_version, now)
     except InvalidInput as refused:
