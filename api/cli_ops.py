@@ -22,6 +22,7 @@ from api.config import ConfigError
 from api.health import NotReady, check_ready, database_revisions
 from workflow.guards import proposal_rules
 from workflow.lke import catalog, versions
+from workflow.process import settle
 
 DRAIN_SECONDS = 30.0
 
@@ -134,6 +135,7 @@ def serve(host: str, port: int, threads: int) -> None:
     except OSError as err:
         raise click.ClickException(f"not starting: cannot listen on {host}:{port}: "
                                    f"{err.strerror or err}") from None
+    settle()
     stopping: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda signum, _frame: stopping.append(signum))

@@ -26,6 +26,7 @@ from sqlalchemy import event
 
 from bench.harness import Result, Size, migrated_app, raw_dsn
 from bench.population import (
+    analysed,
     background_cases,
     lifecycle_cases,
     people_and_units,
@@ -77,8 +78,10 @@ def service_worker(url: str, case_ids: list[int], actor_ids: dict[str, int]
     from workflow.cases import fire_transition
     from workflow.db import db
     from workflow.models import User
+    from workflow.process import settle
 
     app = migrated_app(url, PROPOSAL_DEADLINE="12-31")
+    settle()  # as ``zi serve`` does once its app is built
     statements = 0
     with app.app_context():
         def count(*_: Any) -> None:
@@ -112,6 +115,7 @@ def prepare_service(url: str, size: Size, count: int) -> tuple[list[int], dict[s
         background_cases(size.cases, size.units)
         coordinator = 40  # coordinates unit 40, of instansi 1 (40 % 40 + 1)
         cases = lifecycle_cases(count, coordinator)
+        analysed()
         db.engine.dispose()
     return cases, {"coordinator": coordinator, "inspectorate": ids["first_inspectorate"],
                    "tpn": ids["first_tpn"]}

@@ -6,9 +6,10 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from workflow.clock import utcnow
@@ -34,12 +35,19 @@ def issue_token(user: User, ttl_days: int, now: datetime | None = None) -> str:
     return token
 
 
+@cache
+def _token_owner() -> Select[User]:
+    """The statement of :func:`authenticate`, built once per process (every API request
+    runs it)."""
+    return (select(User).join(ApiToken, ApiToken.user_id == User.id)
+            .where(ApiToken.token_hash == bindparam("b_hash"), ApiToken.revoked_at.is_(None),
+                   ApiToken.expires_at > bindparam("b_now"), User.active.is_(True)))
+
+
 def authenticate(token: str, now: datetime | None = None) -> User | None:
     """The active user owning an unexpired, unrevoked token, or None (one indexed lookup)."""
     user: User | None = db.session.execute(
-        select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
-               ApiToken.expires_at > (now or utcnow()), User.active.is_(True))
+        _token_owner(), {"b_hash": hash_token(token), "b_now": now or utcnow()}
     ).scalar_one_or_none()
     return user
 
