@@ -52,7 +52,9 @@ def test_a_write_keeps_the_sheets_standing(client, world):
     assert kept["self"]["unanswered"] == [] and kept["self"]["without_evidence"] == []
     sheet = client.get(f"/api/v1/cases/{case['id']}/assessments/self",
                        headers=world.auth("coordinator")).json
-    assert set(kept["self"]["revisions"]) == {q["id"] for q in sheet["questions"]}
+    # one revision per question, in the worksheet's order: every one answered once
+    assert kept["self"]["revisions"] == [1] * len(sheet["questions"])
+    assert kept["self"]["other_revisions"] == {}
 
 
 CHANGES = {

@@ -70,15 +70,20 @@ class Standing:
 
 def measure(version: Version, kind: str, rows: Mapping[str, AnswerState],
             evidenced: Container[str]) -> tuple[Standing, dict[str, Any]]:
-    """Mark a sheet in full: its standing, and the row that keeps it."""
+    """Mark a sheet in full: its standing, and the row that keeps it (revisions as a list in
+    the pinned worksheet's question order, 0 for unanswered: a tenth of a map's size)."""
     state = completeness(version, kind, rows, evidenced)
     standing = Standing(state.marks.evaluation, state.unanswered, state.without_evidence,
                         state.flagged, {item: row.revision for item, row in rows.items()})
+    questions = version.worksheet.questions
     kept = {"area_raw": {key: str(value) for key, value in state.marks.area_raw.items()},
             "sub_raw": {key: str(value) for key, value in state.marks.sub_raw.items()},
             "unanswered": list(standing.unanswered),
             "without_evidence": list(standing.without_evidence),
-            "flagged": list(standing.flagged), "revisions": dict(standing.revisions)}
+            "flagged": list(standing.flagged),
+            "revisions": [rows[item].revision if item in rows else 0 for item in questions],
+            "other_revisions": {item: row.revision for item, row in rows.items()
+                                if item not in questions}}
     return standing, kept
 
 
@@ -86,8 +91,11 @@ def _restore(version: Version, kept: Mapping[str, Any]) -> Standing:
     evaluation = evaluate_points(
         version.rubric, {key: Decimal(value) for key, value in kept["area_raw"].items()},
         {key: Decimal(value) for key, value in kept["sub_raw"].items()})
+    revisions = {item: revision for item, revision
+                 in zip(version.worksheet.questions, kept["revisions"], strict=True) if revision}
+    revisions.update(kept["other_revisions"])
     return Standing(evaluation, tuple(kept["unanswered"]), tuple(kept["without_evidence"]),
-                    tuple(kept["flagged"]), kept["revisions"])
+                    tuple(kept["flagged"]), revisions)
 
 
 @cache
