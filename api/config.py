@@ -176,6 +176,9 @@ class Settings(BaseSettings):
         "tokens and page sign-ins, each counted on its own)")
     SIGNIN_ACCOUNT_FAILURE_LIMIT: str = setting(
         "10 per 15 minutes", "failed page sign-ins per account (e-mail typed) before 429")
+    VERIFY_KEPT_MARKS: bool = setting(
+        False, "check every kept worksheet standing a decision reads against a full marking "
+        "of the sheet (diagnosis, slower; the test suite sets it)")
 
     @field_validator("PROPOSAL_DEADLINE", "BUDGET_ALLOCATION_DUE")
     @classmethod
