@@ -141,6 +141,8 @@ def analysed() -> None:
     """Statistics for the planner, as autovacuum gathers them within a minute of bulk
     inserts: without them it plans for the empty tables it last saw (a scan of every
     coordinator to find a unit's)."""
+    from workflow.db import db
+
     db.session.commit()
     db.session.execute(text("ANALYZE"))
     db.session.commit()
