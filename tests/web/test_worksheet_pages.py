@@ -22,14 +22,13 @@ from tests.api.helpers import (
     put_declaration,
     to_pengusulan,
 )
+from tests.api.test_evidence import EXE, PDF
 from tests.conftest import World
 from tests.perf.test_statement_budget import counted
 from tests.web.helpers import csrf_of
 from workflow.db import db
 from workflow.models import User
 
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-EXE = b"MZ" + b"\x90" * 200
 AREA = "manajemen_perubahan"
 TIM_A_90 = "pemenuhan.manajemen_perubahan.penyusunan_tim_kerja.a"
 TIM_A_52 = "pengungkit.manajemen_perubahan.penyusunan_tim_kerja.a"
