@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from workflow.case_record import CaseRecord
 from workflow.clock import as_utc
 from workflow.db import db
 from workflow.errors import StaleVersion
@@ -90,7 +91,7 @@ def append_event(case: Case, actor: User, action: str, from_state: str | None,
 _EVENT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 _CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
 _INSERT_EVENT = insert(_EVENT_TABLE)
-_CASE_COLUMNS = tuple(inspect(Case).column_attrs)
+_CASE_MAPPER = inspect(Case)
 
 
 @lru_cache(maxsize=64)
@@ -103,42 +104,43 @@ def _case_change(names: tuple[str, ...]) -> Update:
             .values({name: bindparam(f"b_{name}") for name in names}))
 
 
-def append_with_change(case: Case, actor: User, action: str, from_state: str | None,
-                       reason: str | None, occurred_at: datetime,
-                       score: dict[str, Any] | None = None) -> int:
-    """As :func:`append_event`, for a write that changes the case row itself (a transition):
-    the change, the version bump and the chain head in one Core ``UPDATE … WHERE version =``
-    (a lost race changes no row: ``StaleVersion``), then the event in one Core ``INSERT``
-    (issue 11: the ORM's unit of work cost more than the rest of a transition's writes).
+def append_transition(case: CaseRecord, actor: User, action: str, from_state: str | None,
+                      reason: str | None, occurred_at: datetime,
+                      score: dict[str, Any] | None = None) -> int:
+    """As :func:`append_event`, for a transition of the locked ``case`` record: its changes,
+    the version bump and the chain head in one Core ``UPDATE … WHERE version =`` (a lost
+    race changes no row: ``StaleVersion``), then the event in one Core ``INSERT`` (issue 11:
+    the ORM's unit of work cost more than the rest of a transition's writes).
 
-    The case object is told the committed values, so nothing of it is left to flush; returns
-    the new event's id (no ORM object is built for it).
+    The record is moved to what was committed; an ORM copy of the case the session holds is
+    expired. Returns the new event's id (no ORM object is built for it).
     """
     expected = case.version
-    produced = expected + 1
-    event = {"case_id": case.id, "seq": case.audit_seq + 1, "action": action,
+    produced, seq = expected + 1, case.audit_seq + 1
+    event = {"case_id": case.id, "seq": seq, "action": action,
              "actor_id": actor.id, "actor_email": actor.email, "role": actor.role,
              "from_state": from_state, "to_state": case.state, "reason": reason,
              "score": score, "case_version": produced, "prev_hash": case.audit_hash}
     hashed = {**event, "occurred_at": as_utc(occurred_at).isoformat(timespec="microseconds")}
-    event.update(occurred_at=occurred_at, hash=keyed_hash(current_audit_key(), hashed))
-    changed = inspect(case).committed_state
-    values = {attr.key: getattr(case, attr.key) for attr in _CASE_COLUMNS
-              if attr.key in changed}
-    values.update(version=produced, audit_seq=event["seq"], audit_hash=event["hash"])
+    digest = keyed_hash(current_audit_key(), hashed)
+    event.update(occurred_at=occurred_at, hash=digest)
+    values = {**case.changes(), "version": produced, "audit_seq": seq, "audit_hash": digest}
     names = tuple(sorted(values))
     connection = db.session.connection()
     moved = connection.execute(_case_change(names), {
         "b_id": case.id, "b_expected": expected, **{f"b_{n}": values[n] for n in names}})
     if moved.rowcount != 1:
         raise StaleVersion(expected)
-    for name, value in values.items():
-        set_committed_value(case, name, value)
-    state = inspect(case)
-    if not state.committed_state:  # nothing else pending on it: no flush is to visit it
-        state._commit_all(state.dict, db.session.identity_map)
+    case.version, case.audit_seq, case.audit_hash = produced, seq, digest
+    held = db.session.identity_map.get(_case_key(case.id))
+    if held is not None:
+        db.session.expire(held)
     inserted = connection.execute(_INSERT_EVENT, event)
     return int(inserted.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _case_key(case_id: int) -> Any:
+    return _CASE_MAPPER.identity_key_from_primary_key((case_id,))
 
 
 def append_duty_event(duty: Duty, actor: User, action: str, from_state: str,

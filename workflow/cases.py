@@ -12,16 +12,16 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow import guards
-from workflow.audit import append_event, append_with_change
+from workflow import case_record, guards
+from workflow.audit import append_event, append_transition
+from workflow.case_record import CaseRecord
 from workflow.clock import add_years, as_utc, utcnow
 from workflow.db import db
 from workflow.directory import get_unit
@@ -60,7 +60,7 @@ from workflow.machine import (
     unmet_conditions,
 )
 from workflow.metrics import TRANSITIONS
-from workflow.models import Assessment, AuditEvent, Case, Declaration, Evidence, User, user_unit
+from workflow.models import Assessment, AuditEvent, Case, Declaration, Evidence, User
 from workflow.notices import TRANSITION_AUDIENCE, notify
 from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
@@ -113,27 +113,6 @@ def _locked_case(case_id: int) -> Case:
     if case is None:
         raise _not_found(case_id)
     return case
-
-
-@cache
-def _lock_for_actor() -> Select[Any]:
-    """The statement of :func:`_locked_for`, built once per process (bound parameters)."""
-    actor_id: Any = bindparam("b_actor_id")
-    coordinates = (select(user_unit.c.user_id)
-                   .where(user_unit.c.user_id == actor_id, user_unit.c.unit_id == Case.unit_id)
-                   .exists())
-    return (_lock_query(bindparam("b_case_id")).add_columns(User, coordinates)
-            .join(User, User.id == actor_id))
-
-
-def _locked_for(actor: User, case_id: int) -> tuple[Case, bool]:
-    """As :func:`_locked_case`, and in the same statement the actor's row refreshed and
-    whether they coordinate the case's unit: a transition's reads in one round trip."""
-    found = db.session.execute(
-        _lock_for_actor(), {"b_case_id": case_id, "b_actor_id": actor.id}).unique().first()
-    if found is None:
-        raise _not_found(case_id)
-    return found[0], bool(found[2])
 
 
 def get_case(actor: User, case_id: int) -> Case:
@@ -295,15 +274,17 @@ def put_proposal(actor: User, case_id: int, data: Mapping[str, Any], expected_ve
 
 @dataclass(frozen=True)
 class Transitioned:
-    """A fired transition: the case as committed, and what the actor could do next (built in
-    the same transaction, from what it already holds)."""
+    """A fired transition: the case as committed (a record; the ORM object for a case
+    PortalRB fetched), and what the actor could do next (built in the same transaction, from
+    what it already holds)."""
 
-    case: Case
+    case: Case | CaseRecord
     available: list[dict[str, Any]]
 
 
 def fire_transition(actor: User, case_id: int, trigger: str, expected_version: int,
-                    reason: str | None = None, now: datetime | None = None) -> Case:
+                    reason: str | None = None, now: datetime | None = None
+                    ) -> Case | CaseRecord:
     return transition(actor, case_id, trigger, expected_version, reason, now).case
 
 
@@ -312,7 +293,10 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
     now = now or utcnow()
 
     def work() -> Transitioned:
-        case, coordinates = _locked_for(actor, case_id)
+        locked = case_record.lock(case_id, actor.id)
+        if locked is None:
+            raise _not_found(case_id)
+        case, coordinates = locked
         spec = SPECS[trigger]
         require_act(actor, case.unit, actors(spec, case.regulation, case.target),
                     coordinates=coordinates)
@@ -337,10 +321,9 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             case.designated_at = now
         elif trigger == "revoke":
             case.revoked_at = now
-        with db.session.no_autoflush:  # the change, its version and head: one UPDATE
-            relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
-        event_id = append_with_change(case, actor, trigger, from_state, reason, now,
-                                      score=score)
+        relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
+        event_id = append_transition(case, actor, trigger, from_state, reason, now,
+                                     score=score)
         if relied is not None:
             relied.decided_event_id = event_id
         notify(case.unit, TRANSITION_AUDIENCE[trigger], "transition_notice", {
@@ -350,15 +333,19 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             "occurred_at": now.isoformat(),
             "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
         }, key=f"audit_event:{event_id}", now=now, exclude_user_id=actor.id)
-        portalrb_feed.note_change(case, "state", now)
-        return Transitioned(case, available_transitions(actor, case, now, coordinates, sheets))
+        answered: Case | CaseRecord = case
+        if case.fetched:  # PortalRB's change notice and fetch state read the case's answers
+            answered = db.session.get_one(Case, case.id)
+            portalrb_feed.note_change(answered, "state", now)
+        return Transitioned(answered,
+                            available_transitions(actor, case, now, coordinates, sheets))
 
     fired = _in_transaction(work, keep=True)
     TRANSITIONS.labels(trigger=trigger).inc()
     return fired
 
 
-def _next_specs(actor: User, case: Case, state: str) -> list[TransitionSpec]:
+def _next_specs(actor: User, case: Case | CaseRecord, state: str) -> list[TransitionSpec]:
     """The triggers the actor's role could fire from ``state``."""
     return [spec for spec in triggers_from(state)
             if actor.role in actors(spec, case.regulation, case.target)]
@@ -369,7 +356,7 @@ def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(spec.relies_on for spec in specs if spec.relies_on))
 
 
-def _decision_record(case: Case, trigger: str, relies_on: str | None, facts: Any,
+def _decision_record(case: CaseRecord, trigger: str, relies_on: str | None, facts: Any,
                      sheets: Sheets
                      ) -> tuple[Assessment | None, dict[str, Any] | None]:
     """What the history keeps of a decision: the figures it relied on (a summary row, or the
@@ -514,7 +501,7 @@ def side_by_side(actor: User, case_id: int) -> dict[str, Any]:
     return sheets.side_by_side(get_case(actor, case_id))
 
 
-def available_transitions(actor: User, case: Case, now: datetime | None = None,
+def available_transitions(actor: User, case: Case | CaseRecord, now: datetime | None = None,
                           coordinates: bool | None = None, sheets: Sheets | None = None
                           ) -> list[dict[str, Any]]:
     """The triggers the caller's role could fire from here, each with what is unmet; the

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from workflow.case_record import CaseRecord
 from workflow.clock import jakarta_date
 from workflow.db import db
 from workflow.guards import AssessmentFacts, CaseFacts, DeclarationFacts, UnitFacts
@@ -64,7 +65,7 @@ def assessment_facts(row: Assessment) -> AssessmentFacts:
 Sheets = dict[str, Standing | None]
 
 
-def read_sheets(case: Case, kinds: Iterable[str], sheets: Sheets) -> None:
+def read_sheets(case: Case | CaseRecord, kinds: Iterable[str], sheets: Sheets) -> None:
     """Add to ``sheets`` each of ``kinds`` not read yet, in one statement."""
     asked = [kind for kind in dict.fromkeys(kinds) if kind not in sheets]
     if asked:
@@ -72,7 +73,7 @@ def read_sheets(case: Case, kinds: Iterable[str], sheets: Sheets) -> None:
         sheets.update({kind: found.get(kind) for kind in asked})
 
 
-def worksheet_facts(case: Case, kinds: Iterable[str] = KINDS,
+def worksheet_facts(case: Case | CaseRecord, kinds: Iterable[str] = KINDS,
                     sheets: Sheets | None = None) -> dict[str, AssessmentFacts]:
     """Each asked kind's assessment as guards see it: its worksheet where it has answers (or,
     for TPN, a final summary: the summary form is TPN's only), else its summary row; kinds
@@ -99,7 +100,7 @@ def worksheet_facts(case: Case, kinds: Iterable[str] = KINDS,
     return found
 
 
-def case_facts(case: Case, now: datetime, reason: str | None = None,
+def case_facts(case: Case | CaseRecord, now: datetime, reason: str | None = None,
                kinds: Iterable[str] = KINDS, sheets: Sheets | None = None
                ) -> CaseFacts:
     """The facts for the guards of a decision; ``kinds``: the assessments it relies on

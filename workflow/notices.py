@@ -25,6 +25,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from workflow.case_record import UnitRecord
 from workflow.db import db
 from workflow.models import OutboxMessage, Unit, User, user_unit
 
@@ -116,8 +117,9 @@ def _audience_query_params(roles: frozenset[str]) -> Subquery | None:
     return (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
 
 
-def notify(unit: Unit, roles: Iterable[str], template: str, context: dict[str, Any], key: str,
-           now: datetime, exclude_user_id: int | None = None) -> None:
+def notify(unit: Unit | UnitRecord, roles: Iterable[str], template: str,
+           context: dict[str, Any], key: str, now: datetime,
+           exclude_user_id: int | None = None) -> None:
     """:func:`enqueue` to the :func:`audience`, in one ``INSERT … SELECT``: no user row is
     brought into Python on a transition (issue 11)."""
     statement = _notify_statement(frozenset(roles), exclude_user_id is not None)

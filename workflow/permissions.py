@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from workflow.case_record import UnitRecord
 from workflow.errors import Forbidden
 from workflow.models import Unit, User
 
 ROLES = ("coordinator", "inspectorate", "tpn", "admin")
 
 
-def can_view_unit(user: User, unit: Unit, coordinates: bool | None = None) -> bool:
+def can_view_unit(user: User, unit: Unit | UnitRecord, coordinates: bool | None = None) -> bool:
     """``coordinates``: whether the user coordinates the unit, when the caller already knows
     (read with the case row); else it is looked up in the user's units."""
     if user.role in ("admin", "tpn"):
@@ -33,13 +34,13 @@ def require_role(user: User, roles: Iterable[str]) -> None:
                         code="forbidden_for_role")
 
 
-def require_view(user: User, unit: Unit, coordinates: bool | None = None) -> None:
+def require_view(user: User, unit: Unit | UnitRecord, coordinates: bool | None = None) -> None:
     if not can_view_unit(user, unit, coordinates):
         raise Forbidden("Unit di luar cakupan Anda", "The unit is outside your scope",
                         code="out_of_scope")
 
 
-def require_act(user: User, unit: Unit, roles: Iterable[str],
+def require_act(user: User, unit: Unit | UnitRecord, roles: Iterable[str],
                 coordinates: bool | None = None) -> None:
     """Role, then scope; an inspector never decides on a unit they coordinate."""
     require_role(user, roles)

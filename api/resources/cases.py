@@ -23,6 +23,7 @@ from api.schemas import (
     TransitionIn,
 )
 from workflow import cases
+from workflow.case_record import CaseRecord
 from workflow.errors import NotFound
 from workflow.facts import missing_fields
 from workflow.lke import portalrb_feed
@@ -32,7 +33,7 @@ blp = Blueprint("cases", __name__, url_prefix="/api/v1/cases",
                 description="Designation cases: declaration, assessments, transitions, history")
 
 
-def case_body(user: User, case: Case, available: list[dict[str, Any]] | None = None
+def case_body(user: User, case: Case | CaseRecord, available: list[dict[str, Any]] | None = None
               ) -> dict[str, Any]:
     fetch = portalrb_feed.fetch_state(case)
     return {

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Select, Table, bindparam, insert, select, update
 
 from workflow.audit import append_event
+from workflow.case_record import CaseRecord
 from workflow.db import db
 from workflow.errors import Conflict, InvalidInput, StaleVersion
 from workflow.lke.catalog import Version
@@ -300,7 +301,7 @@ def _add_links(actor: User, case: Case, checked: Sequence[tuple[str, Entered, Ma
     return added
 
 
-def return_record(case: Case, trigger: str) -> dict[str, Any]:
+def return_record(case: Case | CaseRecord, trigger: str) -> dict[str, Any]:
     """What a return carries into the history and the notice: the flagged questions and the
     unit's answer revisions at that moment, so the next submission can show what changed."""
     reviewer = "tpi" if trigger == "tpi_return" else "tpn"

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workflow.audit import append_event
+from workflow.case_record import CaseRecord
 from workflow.clock import as_utc
 from workflow.conditions import Unmet
 from workflow.db import db
@@ -190,11 +191,12 @@ class FetchState:
     changed_since_fetch: bool
 
 
-def fetch_state(case: Case) -> FetchState:
-    """When PortalRB last fetched the case, and whether what it would get differs now."""
-    fetch = case.portalrb_fetch
-    if fetch is None:
+def fetch_state(case: Case | CaseRecord) -> FetchState:
+    """When PortalRB last fetched the case, and whether what it would get differs now (a
+    record is of a case PortalRB never fetched)."""
+    if isinstance(case, CaseRecord) or case.portalrb_fetch is None:
         return FetchState(None, False)
+    fetch = case.portalrb_fetch
     return FetchState(as_utc(fetch.fetched_at),
                       content_sha256(case, fetch.tahun) != fetch.content_sha256)
 

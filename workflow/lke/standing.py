@@ -40,6 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import BindParameter
 
+from workflow.case_record import CaseRecord
 from workflow.db import db
 from workflow.lke.answers import (
     ANSWER_TABLE,
@@ -121,14 +122,14 @@ def _read_statement(kinds: tuple[str, ...]) -> CompoundSelect:
     return union_all(kept, *unkept)
 
 
-def _marked_in_full(case: Case, version: Version, rows: Mapping[str, Mapping[str, AnswerState]]
-                    ) -> dict[str, Standing]:
+def _marked_in_full(case: Case | CaseRecord, version: Version,
+                    rows: Mapping[str, Mapping[str, AnswerState]]) -> dict[str, Standing]:
     evidenced = evidenced_items(case.id) if rows.get("self") else set()
     return {kind: measure(version, kind, answers, evidenced)[0]
             for kind, answers in rows.items() if answers}
 
 
-def read(case: Case, kinds: Iterable[str]) -> dict[str, Standing]:
+def read(case: Case | CaseRecord, kinds: Iterable[str]) -> dict[str, Standing]:
     """Each asked sheet that has answers, by kind: its kept row where there is one, else
     marked in full from its answers (read in the same statement). Sheets without answers
     are absent."""

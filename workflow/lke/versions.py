@@ -13,6 +13,7 @@ import threading
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from workflow.case_record import CaseRecord
 from workflow.db import db
 from workflow.errors import Conflict, InvalidInput, NotFound
 from workflow.lke.catalog import BUILTIN, Document, Version, builtin_document, compile_version
@@ -86,7 +87,7 @@ _PINNED: dict[tuple[str, str], Version] = {}
 _PINNED_LOCK = threading.Lock()
 
 
-def version_for_case(case: Case) -> Version:
+def version_for_case(case: Case | CaseRecord) -> Version:
     """The version the case pinned when it was opened (older cases pin on first use)."""
     rubric_id = case.rubric_id or case.regulation
     if case.rubric_sha256 is not None:
