@@ -9,6 +9,7 @@ guards, permissions and notices read.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -93,10 +94,24 @@ _DECLARATION_COLUMNS = ("staff_total", "pakta_signed", "head_signed", "commitmen
                         "team")
 
 
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """The locked case, whether the actor coordinates its unit, and the row it came from
+    (with whatever columns the caller's statement added)."""
+
+    case: CaseRecord
+    coordinates: bool
+    values: Mapping[Any, Any]
+
+
+CASE_ID = _CASE.c.id
+
+
 @cache
-def _statement() -> Select[Any]:
+def statement() -> Select[Any]:
     """Built once per process, with bound parameters: the case locked, with its unit, its
-    declaration, whether PortalRB fetched it and whether the actor coordinates the unit."""
+    declaration, whether PortalRB fetched it and whether the actor coordinates the unit (a
+    caller may add columns)."""
     coordinates = (select(user_unit.c.user_id)
                    .where(user_unit.c.user_id == bindparam("b_actor_id"),
                           user_unit.c.unit_id == _CASE.c.unit_id).exists())
@@ -113,11 +128,11 @@ def _statement() -> Select[Any]:
             .with_for_update(of=_CASE))
 
 
-def lock(case_id: int, actor_id: int) -> tuple[CaseRecord, bool] | None:
-    """The case row locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL) and
-    whether the actor coordinates its unit; None: no such case."""
+def lock(read: Select[Any], case_id: int, actor_id: int) -> Locked | None:
+    """The case row locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL) by
+    ``read`` (:func:`statement` or more); None: no such case."""
     row = db.session.connection().execute(
-        _statement(), {"b_case_id": case_id, "b_actor_id": actor_id}).first()
+        read, {"b_case_id": case_id, "b_actor_id": actor_id}).first()
     if row is None:
         return None
     values = row._mapping
@@ -126,4 +141,4 @@ def lock(case_id: int, actor_id: int) -> tuple[CaseRecord, bool] | None:
         *(values[f"decl_{name}"] for name in _DECLARATION_COLUMNS))
     case = CaseRecord(**{name: values[name] for name in _CASE_COLUMNS}, unit=unit,
                       declaration=declaration, fetched=row.fetched is not None)
-    return case, bool(row.coordinates)
+    return Locked(case, bool(row.coordinates), values)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
@@ -39,7 +40,6 @@ from workflow.facts import (
     holds_wbk,
     latest_assessments,
     missing_fields,
-    read_sheets,
 )
 from workflow.inputs import TARGETS as TARGETS
 from workflow.lke import answers as worksheets
@@ -293,18 +293,17 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
     now = now or utcnow()
 
     def work() -> Transitioned:
-        locked = case_record.lock(case_id, actor.id)
+        spec = SPECS[trigger]
+        kinds = _sheets_read(spec, actor.role)
+        locked = case_record.lock(_lock_statement(kinds), case_id, actor.id)
         if locked is None:
             raise _not_found(case_id)
-        case, coordinates = locked
-        spec = SPECS[trigger]
+        case, coordinates = locked.case, locked.coordinates
         require_act(actor, case.unit, actors(spec, case.regulation, case.target),
                     coordinates=coordinates)
         if case.version != expected_version:
             raise StaleVersion(expected_version, case.version)
-        # The sheets this decision relies on and those the actor's next steps would, at once.
-        sheets: Sheets = {}
-        read_sheets(case, _relied_kinds((spec, *_next_specs(actor, case, spec.dest))), sheets)
+        sheets: Sheets = standing.from_columns(case, kinds, locked.values)
         facts = case_facts(case, now, reason, _relied_kinds((spec,)), sheets)
         from_state = case.state
         try:
@@ -343,6 +342,22 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
     fired = _in_transaction(work, keep=True)
     TRANSITIONS.labels(trigger=trigger).inc()
     return fired
+
+
+@cache
+def _sheets_read(spec: TransitionSpec, role: str) -> tuple[str, ...]:
+    """The sheets a transition reads with its case: those its decision relies on and those
+    the actor's next steps would (the answer lists them). Who may fire a step differs by
+    regulation only for ``revoke``, which relies on no sheet."""
+    return _relied_kinds((spec, *(step for step in triggers_from(spec.dest)
+                                  if role in step.actors)))
+
+
+@cache
+def _lock_statement(kinds: tuple[str, ...]) -> Select[Any]:
+    """A transition's one read: the locked case with those sheets (built once per set)."""
+    return case_record.statement().add_columns(
+        *standing.kept_columns(case_record.CASE_ID, kinds))
 
 
 def _next_specs(actor: User, case: Case | CaseRecord, state: str) -> list[TransitionSpec]:

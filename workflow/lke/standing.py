@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement, Label
 
 from workflow.case_record import CaseRecord
 from workflow.db import db
@@ -145,14 +145,51 @@ def read(case: Case | CaseRecord, kinds: Iterable[str]) -> dict[str, Standing]:
             rows[row.kind][row.item_id] = row
     if not kept and not any(rows.values()):
         return {}
+    found = _restored(case, kept)
+    found.update(_marked_in_full(case, version_for_case(case), rows))
+    return found
+
+
+def _restored(case: Case | CaseRecord, kept: Mapping[str, Mapping[str, Any]]
+              ) -> dict[str, Standing]:
+    """Kept rows as standings (checked against a full marking with ``VERIFY_KEPT_MARKS``)."""
+    if not kept:
+        return {}
     version = version_for_case(case)
     found = {kind: _restore(version, standing) for kind, standing in kept.items()}
-    if current_app.config.get("VERIFY_KEPT_MARKS") and found:
+    if current_app.config.get("VERIFY_KEPT_MARKS"):
         full = _marked_in_full(case, version, answer_states(case.id, found))
         for kind, standing in found.items():
             if full.get(kind) != standing:
                 raise AssertionError(f"case {case.id}: the kept {kind} marks are stale")
-    found.update(_marked_in_full(case, version, rows))
+    return found
+
+
+def kept_columns(case_id: ColumnElement[int], kinds: Iterable[str]) -> list[Label[Any]]:
+    """For the statement that reads the case row: each asked sheet's kept row and whether
+    the sheet has answers, so a decision reads its sheets in the case's own round trip."""
+    columns: list[Label[Any]] = []
+    for kind in kinds:
+        columns.append(select(TABLE.c.standing)
+                       .where(TABLE.c.case_id == case_id, TABLE.c.kind == kind)
+                       .scalar_subquery().label(f"kept_{kind}"))
+        columns.append(select(ANSWER_TABLE.c.id)
+                       .where(ANSWER_TABLE.c.case_id == case_id, ANSWER_TABLE.c.kind == kind)
+                       .exists().label(f"answered_{kind}"))
+    return columns
+
+
+def from_columns(case: CaseRecord, kinds: Iterable[str], values: Mapping[Any, Any]
+                 ) -> dict[str, Standing | None]:
+    """The asked sheets from the columns of :func:`kept_columns`: None for a sheet without
+    answers; a sheet with answers but no kept row is read and marked in full."""
+    kinds = tuple(kinds)
+    kept = {kind: values[f"kept_{kind}"] for kind in kinds
+            if values[f"kept_{kind}"] is not None}
+    found: dict[str, Standing | None] = dict.fromkeys(kinds)
+    found.update(_restored(case, kept))
+    found.update(read(case, [kind for kind in kinds
+                             if kind not in kept and values[f"answered_{kind}"]]))
     return found
 
 
