@@ -9,7 +9,8 @@ one durable transaction:
   of the audit row and of one outbox row: 5 statements);
 - SpiffWorkflow 3: the same steps as BPMN user tasks, the workflow state deserialised and
   serialised at every step, with the same audit and outbox rows.
-Every process of every side first runs ``WARM_UP`` lifecycles untimed.
+Every process of every side first runs ``WARM_UP`` lifecycles untimed, then waits for the
+others: the timed parts of a side run at the same time.
 """
 
 from __future__ import annotations
@@ -64,15 +65,18 @@ def _split(ids: list[int], parts: int) -> list[list[int]]:
 
 
 def _run_parallel(target: Any, jobs: list[tuple[Any, ...]]) -> list[Any]:
-    """Start every job in its own fresh process at once; gather what each returns."""
+    """Run every job in its own fresh process; gather what each returns. Each gets a barrier
+    to wait at once warm (its last argument): the timed parts of all start together, so
+    they share the machine as the measure says (processes start up at different speeds)."""
     ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(len(jobs)) as pool:
-        return pool.starmap(target, jobs)
+    with ctx.Manager() as manager, ctx.Pool(len(jobs)) as pool:
+        warm = manager.Barrier(len(jobs))
+        return pool.starmap(target, [(*job, warm) for job in jobs])
 
 
 # --- the service --------------------------------------------------------------------------
 
-def service_worker(url: str, case_ids: list[int], actor_ids: dict[str, int]
+def service_worker(url: str, case_ids: list[int], actor_ids: dict[str, int], warm: Any
                    ) -> tuple[float, int, int]:
     """(seconds in transitions, transitions, SQL statements) for this process's cases."""
     from workflow.cases import fire_transition
@@ -93,6 +97,7 @@ def service_worker(url: str, case_ids: list[int], actor_ids: dict[str, int]
         seconds, done = 0.0, 0
         for n, case_id in enumerate(case_ids):
             if n == WARM_UP:
+                warm.wait()
                 event.listen(db.engine, "before_cursor_execute", count)
                 statements, seconds, done = 0, 0.0, 0
             version = 1
@@ -160,11 +165,12 @@ def floor_transition(conn: psycopg.Connection, case_id: int, trigger: str, expec
     return version + 1
 
 
-def floor_worker(dsn: str, case_ids: list[int]) -> tuple[float, int]:
+def floor_worker(dsn: str, case_ids: list[int], warm: Any) -> tuple[float, int]:
     with psycopg.connect(dsn) as conn:
         seconds, done = 0.0, 0
         for n, case_id in enumerate(case_ids):
             if n == WARM_UP:
+                warm.wait()
                 seconds, done = 0.0, 0
             version = 1
             for trigger, _ in STEPS:
@@ -215,12 +221,13 @@ def _spiff() -> tuple[Any, Any, Any, Any]:
     return parser.get_spec("zi"), BpmnWorkflow, BpmnWorkflowSerializer(), TaskState
 
 
-def spiff_worker(dsn: str, case_ids: list[int]) -> tuple[float, int]:
+def spiff_worker(dsn: str, case_ids: list[int], warm: Any) -> tuple[float, int]:
     spec, workflow_class, serializer, task_state = _spiff()
     with psycopg.connect(dsn) as conn:
         seconds, done = 0.0, 0
         for n, case_id in enumerate(case_ids):
             if n == WARM_UP:
+                warm.wait()
                 seconds, done = 0.0, 0
             for trigger, _ in STEPS:
                 started = time.perf_counter()

@@ -22,13 +22,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, insert, inspect, select, update
+from sqlalchemy import Table, Update, bindparam, inspect, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from workflow.case_record import CaseRecord
 from workflow.clock import as_utc
 from workflow.db import db
-from workflow.errors import StaleVersion
 from workflow.models import GENESIS, AuditEvent, Case, Duty, DutyEvent, User
 from workflow.settings import current_audit_key
 
@@ -88,14 +87,15 @@ def append_event(case: Case, actor: User, action: str, from_state: str | None,
     return event
 
 
-_EVENT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+EVENT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
+# What a transition writes of its event, in order: the hashed fields, the time, the hash.
+EVENT_COLUMNS = (*CASE_FIELDS, "occurred_at", "hash")
 _CASE_TABLE: Table = Case.__table__  # type: ignore[assignment]
-_INSERT_EVENT = insert(_EVENT_TABLE)
 _CASE_MAPPER = inspect(Case)
 
 
 @lru_cache(maxsize=64)
-def _case_change(names: tuple[str, ...]) -> Update:
+def case_change(names: tuple[str, ...]) -> Update:
     """``UPDATE zi_case SET <names> WHERE id = … AND version = …``, built once per set of
     changed columns (a transition changes the same few every time)."""
     table = _CASE_TABLE
@@ -104,19 +104,14 @@ def _case_change(names: tuple[str, ...]) -> Update:
             .values({name: bindparam(f"b_{name}") for name in names}))
 
 
-def append_transition(case: CaseRecord, actor: User, action: str, from_state: str | None,
-                      reason: str | None, occurred_at: datetime,
-                      score: dict[str, Any] | None = None) -> int:
-    """As :func:`append_event`, for a transition of the locked ``case`` record: its changes,
-    the version bump and the chain head in one Core ``UPDATE … WHERE version =`` (a lost
-    race changes no row: ``StaleVersion``), then the event in one Core ``INSERT`` (issue 11:
-    the ORM's unit of work cost more than the rest of a transition's writes).
-
-    The record is moved to what was committed; an ORM copy of the case the session holds is
-    expired. Returns the new event's id (no ORM object is built for it).
-    """
-    expected = case.version
-    produced, seq = expected + 1, case.audit_seq + 1
+def transition_event(case: CaseRecord, actor: User, action: str, from_state: str | None,
+                     reason: str | None, occurred_at: datetime,
+                     score: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A transition of the locked ``case`` record as rows to write: its audit event (every
+    column of :data:`EVENT_COLUMNS`, hashed onto the chain head) and the case row's changes
+    (the record's, the version bump, the new chain head), for one Core ``UPDATE … WHERE
+    version =`` (issue 11: the ORM's unit of work cost more than the writes themselves)."""
+    produced, seq = case.version + 1, case.audit_seq + 1
     event = {"case_id": case.id, "seq": seq, "action": action,
              "actor_id": actor.id, "actor_email": actor.email, "role": actor.role,
              "from_state": from_state, "to_state": case.state, "reason": reason,
@@ -124,23 +119,18 @@ def append_transition(case: CaseRecord, actor: User, action: str, from_state: st
     hashed = {**event, "occurred_at": as_utc(occurred_at).isoformat(timespec="microseconds")}
     digest = keyed_hash(current_audit_key(), hashed)
     event.update(occurred_at=occurred_at, hash=digest)
-    values = {**case.changes(), "version": produced, "audit_seq": seq, "audit_hash": digest}
-    names = tuple(sorted(values))
-    connection = db.session.connection()
-    moved = connection.execute(_case_change(names), {
-        "b_id": case.id, "b_expected": expected, **{f"b_{n}": values[n] for n in names}})
-    if moved.rowcount != 1:
-        raise StaleVersion(expected)
-    case.version, case.audit_seq, case.audit_hash = produced, seq, digest
-    held = db.session.identity_map.get(_case_key(case.id))
+    return event, {**case.changes(), "version": produced, "audit_seq": seq,
+                   "audit_hash": digest}
+
+
+def moved(case: CaseRecord, values: Mapping[str, Any]) -> None:
+    """After the case row was written with ``values``: the record holds what was written,
+    and an ORM copy of the case the session holds is expired (it would be stale)."""
+    case.version, case.audit_seq, case.audit_hash = (
+        values["version"], values["audit_seq"], values["audit_hash"])
+    held = db.session.identity_map.get(_CASE_MAPPER.identity_key_from_primary_key((case.id,)))
     if held is not None:
         db.session.expire(held)
-    inserted = connection.execute(_INSERT_EVENT, event)
-    return int(inserted.inserted_primary_key[0])  # type: ignore[index]
-
-
-def _case_key(case_id: int) -> Any:
-    return _CASE_MAPPER.identity_key_from_primary_key((case_id,))
 
 
 def append_duty_event(duty: Duty, actor: User, action: str, from_state: str,

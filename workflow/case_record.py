@@ -2,7 +2,7 @@
 
 Issue 11: loading the case, its unit, declaration and PortalRB fetch as ORM objects cost a
 third of a transition's CPU. A transition only reads them, then writes its change with one
-Core ``UPDATE … WHERE version =`` (:func:`workflow.audit.append_transition`), so it reads
+Core ``UPDATE … WHERE version =`` (:mod:`workflow.transition_writes`), so it reads
 them as a row into these records: the same attribute names as the models, which is all the
 guards, permissions and notices read.
 """

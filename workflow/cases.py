@@ -20,8 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from workflow import case_record, guards
-from workflow.audit import append_event, append_transition
+from workflow import case_record, guards, transition_writes
+from workflow.audit import append_event
 from workflow.case_record import CaseRecord
 from workflow.clock import add_years, as_utc, utcnow
 from workflow.db import db
@@ -61,9 +61,10 @@ from workflow.machine import (
 )
 from workflow.metrics import TRANSITIONS
 from workflow.models import Assessment, AuditEvent, Case, Declaration, Evidence, User
-from workflow.notices import TRANSITION_AUDIENCE, notify
+from workflow.notices import TRANSITION_AUDIENCE
 from workflow.permissions import require_act, require_view
 from workflow.settings import current_policy
+from workflow.transition_writes import Notice
 
 T = TypeVar("T")
 ASSESSOR_ROLE = {"self": "coordinator", "tpi": "inspectorate", "tpn": "tpn"}
@@ -321,17 +322,17 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
         elif trigger == "revoke":
             case.revoked_at = now
         relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
-        event_id = append_transition(case, actor, trigger, from_state, reason, now,
-                                     score=score)
+        event_id = transition_writes.write(
+            case, actor, trigger, from_state, reason, now, score,
+            Notice(TRANSITION_AUDIENCE[trigger], "transition_notice", {
+                "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
+                "target": case.target, "trigger": trigger, "from_state": from_state,
+                "to_state": case.state, "reason": reason, "actor_email": actor.email,
+                "occurred_at": now.isoformat(),
+                "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
+            }, actor.id))
         if relied is not None:
             relied.decided_event_id = event_id
-        notify(case.unit, TRANSITION_AUDIENCE[trigger], "transition_notice", {
-            "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
-            "target": case.target, "trigger": trigger, "from_state": from_state,
-            "to_state": case.state, "reason": reason, "actor_email": actor.email,
-            "occurred_at": now.isoformat(),
-            "flagged": [entry["item_id"] for entry in (score or {}).get("flagged", [])],
-        }, key=f"audit_event:{event_id}", now=now, exclude_user_id=actor.id)
         answered: Case | CaseRecord = case
         if case.fetched:  # PortalRB's change notice and fetch state read the case's answers
             answered = db.session.get_one(Case, case.id)

@@ -22,8 +22,11 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    true,
     union_all,
 )
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from workflow.case_record import UnitRecord
 from workflow.db import db
@@ -71,8 +74,8 @@ def audience(unit: Unit, roles: Iterable[str]) -> list[User]:
     return sorted(users, key=lambda user: user.id)
 
 
-_OUTBOX: Table = OutboxMessage.__table__  # type: ignore[assignment]
-_OUTBOX_COLUMNS = ["idempotency_key", "recipient_user_id", "recipient_email", "language",
+OUTBOX_TABLE: Table = OutboxMessage.__table__  # type: ignore[assignment]
+OUTBOX_COLUMNS = ["idempotency_key", "recipient_user_id", "recipient_email", "language",
                    "template", "context", "status", "attempts", "next_attempt_at", "created_at"]
 
 
@@ -80,19 +83,31 @@ _OUTBOX_COLUMNS = ["idempotency_key", "recipient_user_id", "recipient_email", "l
 def _notify_statement(roles: frozenset[str], excluding: bool) -> Insert | None:
     """The outbox ``INSERT … SELECT`` of :func:`notify` for a set of roles, built once per
     process with bound parameters (building it cost more than running it, issue 11)."""
+    rows = audience_rows(roles, excluding, bindparam("b_key", type_=String))
+    return None if rows is None else insert(OUTBOX_TABLE).from_select(OUTBOX_COLUMNS, rows)
+
+
+def audience_rows(roles: frozenset[str], excluding: bool, key: ColumnElement[str],
+                  after: FromClause | None = None) -> Select[Any] | None:
+    """The outbox rows of a notice, one per user of the audience (:data:`OUTBOX_COLUMNS`,
+    the unit and the rest as the bound parameters of :func:`notify_params`); ``key``: the
+    idempotency key before the user's id; ``after``: a one-row part of the statement the
+    rows follow from (what ``key`` reads)."""
     users = _audience_query_params(roles)
     if users is None:
         return None
     chosen = select(
-        bindparam("b_key", type_=String) + cast(users.c.id, String),
+        key + cast(users.c.id, String),
         users.c.id, users.c.email, users.c.language, bindparam("b_template", type_=String),
-        bindparam("b_context", type_=_OUTBOX.c.context.type), literal("pending", String),
-        literal(0), bindparam("b_now", type_=_OUTBOX.c.next_attempt_at.type),
-        bindparam("b_created", type_=_OUTBOX.c.created_at.type),
+        bindparam("b_context", type_=OUTBOX_TABLE.c.context.type), literal("pending", String),
+        literal(0), bindparam("b_now", type_=OUTBOX_TABLE.c.next_attempt_at.type),
+        bindparam("b_created", type_=OUTBOX_TABLE.c.created_at.type),
     ).order_by(users.c.id)
+    if after is not None:
+        chosen = chosen.select_from(after.join(users, true()))
     if excluding:
         chosen = chosen.where(users.c.id != bindparam("b_exclude"))
-    return insert(_OUTBOX).from_select(_OUTBOX_COLUMNS, chosen)
+    return chosen
 
 
 def _audience_query_params(roles: frozenset[str]) -> Subquery | None:
@@ -127,9 +142,16 @@ def notify(unit: Unit | UnitRecord, roles: Iterable[str], template: str,
         return
     db.session.flush()  # what the session holds first (nothing, on a transition)
     db.session.connection().execute(statement, {
-        "b_key": f"{key}:user:", "b_template": template, "b_context": context, "b_now": now,
-        "b_created": now, "b_unit_id": unit.id, "b_instansi_id": unit.instansi_id,
-        "b_exclude": exclude_user_id})
+        "b_key": f"{key}:user:",
+        **notify_params(unit, template, context, now, exclude_user_id)})
+
+
+def notify_params(unit: Unit | UnitRecord, template: str, context: dict[str, Any],
+                  now: datetime, exclude_user_id: int | None) -> dict[str, Any]:
+    """The bound parameters of :func:`audience_rows` but the key."""
+    return {"b_template": template, "b_context": context, "b_now": now, "b_created": now,
+            "b_unit_id": unit.id, "b_instansi_id": unit.instansi_id,
+            "b_exclude": exclude_user_id}
 
 
 def enqueue(users: Iterable[User], template: str, context: dict[str, Any], key: str) -> None:
