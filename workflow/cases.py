@@ -36,10 +36,13 @@ from workflow.errors import (
 )
 from workflow.facts import (
     Sheets,
+    Summaries,
     case_facts,
     holds_wbk,
     latest_assessments,
     missing_fields,
+    summaries_from,
+    summary_columns,
 )
 from workflow.inputs import TARGETS as TARGETS
 from workflow.lke import answers as worksheets
@@ -296,7 +299,7 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
     def work() -> Transitioned:
         spec = SPECS[trigger]
         kinds = _sheets_read(spec, actor.role)
-        locked = case_record.lock(_lock_statement(kinds), case_id, actor.id)
+        locked = case_record.lock(_transition_read(spec, kinds), case_id, actor.id)
         if locked is None:
             raise _not_found(case_id)
         case, coordinates = locked.case, locked.coordinates
@@ -304,8 +307,11 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
                     coordinates=coordinates)
         if case.version != expected_version:
             raise StaleVersion(expected_version, case.version)
-        sheets: Sheets = standing.from_columns(case, kinds, locked.values)
-        facts = case_facts(case, now, reason, _relied_kinds((spec,)), sheets)
+        read = _Read(standing.from_columns(case, kinds, locked.values),
+                     summaries_from(case.id, kinds, locked.values),
+                     locked.values.get("last_return"))
+        facts = case_facts(case, now, reason, _relied_kinds((spec,)), read.sheets,
+                           read.summaries)
         from_state = case.state
         try:
             fire(case, trigger, facts)
@@ -321,7 +327,7 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             case.designated_at = now
         elif trigger == "revoke":
             case.revoked_at = now
-        relied, score = _decision_record(case, trigger, spec.relies_on, facts, sheets)
+        relied, score = _decision_record(case, trigger, spec.relies_on, facts, read)
         event_id = transition_writes.write(
             case, actor, trigger, from_state, reason, now, score,
             Notice(TRANSITION_AUDIENCE[trigger], "transition_notice", {
@@ -337,8 +343,8 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
         if case.fetched:  # PortalRB's change notice and fetch state read the case's answers
             answered = db.session.get_one(Case, case.id)
             portalrb_feed.note_change(answered, "state", now)
-        return Transitioned(answered,
-                            available_transitions(actor, case, now, coordinates, sheets))
+        return Transitioned(answered, available_transitions(
+            actor, case, now, coordinates, read.sheets, read.summaries))
 
     fired = _in_transaction(work, keep=True)
     TRANSITIONS.labels(trigger=trigger).inc()
@@ -355,10 +361,26 @@ def _sheets_read(spec: TransitionSpec, role: str) -> tuple[str, ...]:
 
 
 @cache
-def _lock_statement(kinds: tuple[str, ...]) -> Select[Any]:
-    """A transition's one read: the locked case with those sheets (built once per set)."""
-    return case_record.statement().add_columns(
-        *standing.kept_columns(case_record.CASE_ID, kinds))
+def _transition_read(spec: TransitionSpec, kinds: tuple[str, ...]) -> Select[Any]:
+    """A transition's one read (built once per trigger and set of sheets): the locked case
+    with the sheets it reads, whether they have summary rows, and for a submission the
+    record of the last return (what the unit changed since goes into the history)."""
+    read = case_record.statement().add_columns(
+        *standing.kept_columns(case_record.CASE_ID, kinds),
+        *summary_columns(case_record.CASE_ID, kinds))
+    if spec.relies_on == "self":
+        read = read.add_columns(worksheets.last_return(case_record.CASE_ID).label("last_return"))
+    return read
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What a transition read with its case: the sheets' standings, the summary rows, the
+    last return's record (None: none, or not a submission)."""
+
+    sheets: Sheets
+    summaries: Summaries
+    last_return: dict[str, Any] | None
 
 
 def _next_specs(actor: User, case: Case | CaseRecord, state: str) -> list[TransitionSpec]:
@@ -373,8 +395,7 @@ def _relied_kinds(specs: Iterable[TransitionSpec]) -> tuple[str, ...]:
 
 
 def _decision_record(case: CaseRecord, trigger: str, relies_on: str | None, facts: Any,
-                     sheets: Sheets
-                     ) -> tuple[Assessment | None, dict[str, Any] | None]:
+                     read: _Read) -> tuple[Assessment | None, dict[str, Any] | None]:
     """What the history keeps of a decision: the figures it relied on (a summary row, or the
     worksheet's evaluation and answer revisions); for a return, the flagged questions; for a
     new submission after a return, what the unit changed since."""
@@ -384,7 +405,7 @@ def _decision_record(case: CaseRecord, trigger: str, relies_on: str | None, fact
         return None, None
     source = facts.assessments.get(relies_on)
     if source is not None and source.source == "worksheet":
-        sheet = sheets[relies_on]
+        sheet = read.sheets[relies_on]
         assert sheet is not None
         version = version_for_case(case)
         score: dict[str, Any] = {
@@ -392,10 +413,10 @@ def _decision_record(case: CaseRecord, trigger: str, relies_on: str | None, fact
             "rubric_sha256": version.sha256, "result": sheet.evaluation.as_dict(),
             "revisions": dict(sheet.revisions)}
         if relies_on == "self":
-            score["changed_since_return"] = worksheets.changed_since_return(
-                case.id, sheet.revisions)
+            score["changed_since_return"] = worksheets.changed_since(
+                read.last_return, sheet.revisions)
         return None, score
-    relied = latest_assessments(case.id, (relies_on,)).get(relies_on)
+    relied = read.summaries.get(relies_on)
     return relied, None if relied is None else {
         "assessment_id": relied.id, "kind": relied.kind, "areas": relied.areas,
         "hasil": relied.hasil, "result": relied.result}
@@ -518,11 +539,11 @@ def side_by_side(actor: User, case_id: int) -> dict[str, Any]:
 
 
 def available_transitions(actor: User, case: Case | CaseRecord, now: datetime | None = None,
-                          coordinates: bool | None = None, sheets: Sheets | None = None
-                          ) -> list[dict[str, Any]]:
+                          coordinates: bool | None = None, sheets: Sheets | None = None,
+                          summaries: Summaries | None = None) -> list[dict[str, Any]]:
     """The triggers the caller's role could fire from here, each with what is unmet; the
-    facts are read once, for just the assessments those triggers rely on (``sheets``: the
-    worksheets this transaction already read)."""
+    facts are read once, for just the assessments those triggers rely on (``sheets`` and
+    ``summaries``: the worksheets and summary rows this transaction already read)."""
     facts = None
     listed = []
     specs = _next_specs(actor, case, case.state)
@@ -535,7 +556,8 @@ def available_transitions(actor: User, case: Case | CaseRecord, now: datetime | 
                            "unmet": [{"code": err.code, "message": err.message_id,
                                       "message_en": err.message_en}]})
             continue
-        facts = facts or case_facts(case, now or utcnow(), "-", _relied_kinds(specs), sheets)
+        facts = facts or case_facts(case, now or utcnow(), "-", _relied_kinds(specs), sheets,
+                                    summaries)
         unmet = unmet_conditions(spec, facts)
         listed.append({"trigger": spec.trigger, "allowed": not unmet,
                        "requires_reason": guards.reason_given in spec.guards,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.sql.elements import ColumnElement, Label
 
 from workflow.case_record import CaseRecord
 from workflow.clock import jakarta_date
@@ -27,6 +29,10 @@ def holds_wbk(unit_id: int) -> bool:
         select(Case.id).where(Case.unit_id == unit_id, Case.target == "WBK",
                               Case.state == "penetapan").limit(1)
     ).first() is not None
+
+
+# The summary form is TPN's only (the unit and the TPI answer question by question).
+SUMMARY_KINDS = ("tpn",)
 
 
 def latest_assessments(case_id: int, kinds: Iterable[str] = KINDS) -> dict[str, Assessment]:
@@ -63,6 +69,34 @@ def assessment_facts(row: Assessment) -> AssessmentFacts:
 
 
 Sheets = dict[str, Standing | None]
+# The latest summary assessment of each kind read (None: the kind has none).
+Summaries = dict[str, Assessment | None]
+
+
+def summary_columns(case_id: ColumnElement[int], kinds: Iterable[str]) -> list[Label[bool]]:
+    """For the statement that reads the case row: whether each asked kind that has a summary
+    form has a summary row, so a decision reads summary rows only where there are some."""
+    return [select(Assessment.id).where(Assessment.case_id == case_id, Assessment.kind == kind)
+            .exists().label(f"summarised_{kind}") for kind in kinds if kind in SUMMARY_KINDS]
+
+
+def summaries_from(case_id: int, kinds: Iterable[str], values: Mapping[Any, Any]
+                   ) -> Summaries:
+    """The summaries of the asked kinds from the columns of :func:`summary_columns`."""
+    asked = [kind for kind in kinds if kind in SUMMARY_KINDS]
+    having = [kind for kind in asked if values[f"summarised_{kind}"]]
+    rows = latest_assessments(case_id, having) if having else {}
+    return {kind: rows.get(kind) for kind in asked}
+
+
+def _summaries(case_id: int, kinds: Iterable[str], known: Summaries | None) -> Summaries:
+    """The summaries of ``kinds``: those already read, the others read now."""
+    found = dict(known or {})
+    unknown = [kind for kind in kinds if kind in SUMMARY_KINDS and kind not in found]
+    if unknown:
+        rows = latest_assessments(case_id, unknown)
+        found.update({kind: rows.get(kind) for kind in unknown})
+    return found
 
 
 def read_sheets(case: Case | CaseRecord, kinds: Iterable[str], sheets: Sheets) -> None:
@@ -74,16 +108,18 @@ def read_sheets(case: Case | CaseRecord, kinds: Iterable[str], sheets: Sheets) -
 
 
 def worksheet_facts(case: Case | CaseRecord, kinds: Iterable[str] = KINDS,
-                    sheets: Sheets | None = None) -> dict[str, AssessmentFacts]:
+                    sheets: Sheets | None = None, summaries: Summaries | None = None
+                    ) -> dict[str, AssessmentFacts]:
     """Each asked kind's assessment as guards see it: its worksheet where it has answers (or,
     for TPN, a final summary: the summary form is TPN's only), else its summary row; kinds
     with neither are absent. ``sheets``: the worksheets read in this transaction (None: no
     answers), filled with those read here; the decision record takes its figures from it.
+    ``summaries``: the summary rows read in this transaction.
     """
     kinds = tuple(kinds)
     if not kinds:
         return {}
-    summaries = latest_assessments(case.id, ("tpn",)) if "tpn" in kinds else {}
+    summaries = _summaries(case.id, kinds, summaries)
     read = sheets if sheets is not None else {}
     read_sheets(case, kinds, read)
     found: dict[str, AssessmentFacts] = {}
@@ -101,8 +137,8 @@ def worksheet_facts(case: Case | CaseRecord, kinds: Iterable[str] = KINDS,
 
 
 def case_facts(case: Case | CaseRecord, now: datetime, reason: str | None = None,
-               kinds: Iterable[str] = KINDS, sheets: Sheets | None = None
-               ) -> CaseFacts:
+               kinds: Iterable[str] = KINDS, sheets: Sheets | None = None,
+               summaries: Summaries | None = None) -> CaseFacts:
     """The facts for the guards of a decision; ``kinds``: the assessments it relies on
     (reading only those keeps a transition to a few statements)."""
     policy = current_policy()
@@ -118,7 +154,7 @@ def case_facts(case: Case | CaseRecord, now: datetime, reason: str | None = None
         declaration=None if decl is None else DeclarationFacts(
             decl.staff_total, decl.pakta_signed, decl.head_signed,
             decl.commitment_statement, tuple(decl.team)),
-        assessments=worksheet_facts(case, kinds, sheets),
+        assessments=worksheet_facts(case, kinds, sheets, summaries),
         building_since=case.building_since,
         proposal=case.proposal,
         proposal_deadline=current_duty_policy().proposal_deadline(today.year),

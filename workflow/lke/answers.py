@@ -19,7 +19,8 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, Table, bindparam, insert, select, update
+from sqlalchemy import ScalarSelect, Select, Table, bindparam, insert, select, update
+from sqlalchemy.sql.elements import ColumnElement
 
 from workflow.audit import append_event
 from workflow.case_record import CaseRecord
@@ -312,22 +313,33 @@ def return_record(case: Case | CaseRecord, trigger: str) -> dict[str, Any]:
             "self_revisions": {item: row.revision for item, row in rows["self"].items()}}
 
 
+def last_return(case_id: ColumnElement[int]) -> ScalarSelect[Any]:
+    """The record of the case's last return (its audit event's score)."""
+    table = AuditEvent.__table__
+    return (select(table.c.score).where(table.c.case_id == case_id,
+                                        table.c.action.in_(RETURNS))
+            .order_by(table.c.seq.desc()).limit(1).scalar_subquery())
+
+
 @cache
 def _last_return_score() -> Select[Any]:
-    """The score of the case's last return, built once (a transition reads only that)."""
-    table = AuditEvent.__table__
-    return (select(table.c.score).where(table.c.case_id == bindparam("b_case_id"),
-                                        table.c.action.in_(RETURNS))
-            .order_by(table.c.seq.desc()).limit(1))
+    """:func:`last_return` as a statement of its own, built once."""
+    return select(last_return(bindparam("b_case_id")))
 
 
 def changed_since_return(case_id: int, revisions: Mapping[str, int]) -> list[str] | None:
     """The unit's questions whose answers changed since the last return (None: no return);
     ``revisions``: item id -> the revision of its current answer."""
-    score = db.session.execute(_last_return_score(), {"b_case_id": case_id}).scalar()
-    if not score:
+    return changed_since(
+        db.session.execute(_last_return_score(), {"b_case_id": case_id}).scalar(), revisions)
+
+
+def changed_since(returned: Mapping[str, Any] | None, revisions: Mapping[str, int]
+                  ) -> list[str] | None:
+    """As :func:`changed_since_return`, from the last return's record already read."""
+    if not returned:
         return None
-    before = score.get("self_revisions") or {}
+    before = returned.get("self_revisions") or {}
     return sorted(item for item, revision in revisions.items()
                   if revision != before.get(item))
 
