@@ -5,7 +5,12 @@ transition request costs the service, token lookup and answer included.
 
 Both sides run the same four steps on pre-made cases: submit_to_tpi, tpi_return,
 submit_to_tpi, tpi_approve (cases already a year in pembangunan, so no clock is needed).
-Each client first runs ``WARM_UP`` cases untimed, on both sides.
+The sides take turns, ``ROUNDS`` times each, so that a slow moment of the machine (a
+checkpoint, another process) falls on both alike. In each round every client first runs
+``WARM_UP`` cases untimed, then waits at a barrier for the others: timed each on its own, the
+client processes (which start one after another) would overlap only in part. A side's rate
+is its timed requests over its rounds' windows, each from the barrier to the last client's
+end.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from bench.transitions import WARM_UP, prepare_floor
 STEPS = (("submit_to_tpi", "coordinator", None), ("tpi_return", "inspectorate", "Perbaiki"),
          ("submit_to_tpi", "coordinator", None), ("tpi_approve", "inspectorate", None))
 FLOOR_STEPS = ("start_building", "submit_to_tpi", "tpi_approve", "designate")
+ROUNDS = 3
 ENV = {"ZI_PROPOSAL_DEADLINE": "12-31"}
 
 
@@ -67,7 +73,8 @@ def prepare(url: str, size: Size) -> tuple[list[int], dict[str, str]]:
         ids = people_and_units(size.units, size.users)
         background_cases(size.cases, size.units)
         coordinator = 40  # coordinates unit 40, of instansi 1
-        count = max(size.http_requests // len(STEPS), size.processes) + 1 + WARM_UP * size.processes
+        count = (max(size.http_requests // len(STEPS), size.processes * ROUNDS) + 1
+                 + WARM_UP * size.processes * ROUNDS)
         cases = lifecycle_cases(count, coordinator)
         db.session.execute(update(Case).where(Case.id.in_(cases)).values(
             state="pembangunan", building_since=date(2025, 1, 2)))
@@ -93,12 +100,31 @@ def _post(conn: http.client.HTTPConnection, path: str, body: dict[str, Any],
     return dict(json.loads(data))
 
 
-def service_client(port: int, case_ids: list[int], tokens: dict[str, str]) -> tuple[float, int]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+#: Set in each client process by ``_drive`` (a barrier passes only at a process's start).
+_barrier: Any = None
+
+
+def _join(barrier: Any) -> None:
+    global _barrier
+    _barrier = barrier
+
+
+def _timed(cases: list[int], lifecycle: Any) -> tuple[float, float, int]:
+    """``WARM_UP`` lifecycles untimed, the barrier, then the rest: (start, end, requests)."""
+    for case_id in cases[:WARM_UP]:
+        lifecycle(case_id)
+    _barrier.wait()
     started, done = time.perf_counter(), 0
-    for n, case_id in enumerate(case_ids):
-        if n == WARM_UP:
-            started, done = time.perf_counter(), 0
+    for case_id in cases[WARM_UP:]:
+        done += lifecycle(case_id)
+    return started, time.perf_counter(), done
+
+
+def service_client(port: int, case_ids: list[int], tokens: dict[str, str]
+                   ) -> tuple[float, float, int]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def lifecycle(case_id: int) -> int:
         version = 1
         for trigger, role, reason in STEPS:
             body: dict[str, Any] = {"trigger": trigger, "expected_version": version}
@@ -106,28 +132,35 @@ def service_client(port: int, case_ids: list[int], tokens: dict[str, str]) -> tu
                 body["reason"] = reason
             version = _post(conn, f"/api/v1/cases/{case_id}/transitions", body,
                             tokens[role])["version"]
-            done += 1
-    return time.perf_counter() - started, done
+        return len(STEPS)
+
+    return _timed(case_ids, lifecycle)
 
 
-def floor_client(port: int, case_ids: list[int]) -> tuple[float, int]:
+def floor_client(port: int, case_ids: list[int]) -> tuple[float, float, int]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    started, done = time.perf_counter(), 0
-    for n, case_id in enumerate(case_ids):
-        if n == WARM_UP:
-            started, done = time.perf_counter(), 0
+
+    def lifecycle(case_id: int) -> int:
         version = 1
         for trigger in FLOOR_STEPS:
             version = _post(conn, f"/floor/{case_id}",
                             {"trigger": trigger, "expected_version": version})["version"]
-            done += 1
-    return time.perf_counter() - started, done
+        return len(FLOOR_STEPS)
+
+    return _timed(case_ids, lifecycle)
 
 
-def _drive(target: Any, jobs: list[tuple[Any, ...]]) -> float:
-    with multiprocessing.get_context("spawn").Pool(len(jobs)) as pool:
-        results = pool.starmap(target, jobs)
-    return sum(r[1] for r in results) / max(r[0] for r in results)
+def _drive(pool: Any, target: Any, jobs: list[tuple[Any, ...]]) -> tuple[int, float]:
+    """One round: the requests of all clients together and the window they ran in
+    (``perf_counter`` is the system's monotonic clock, the same in every process). The pool
+    has one process per job: each waits at the barrier, so no process takes two jobs."""
+    results = pool.starmap(target, jobs, chunksize=1)
+    return sum(r[2] for r in results), max(r[1] for r in results) - min(r[0] for r in results)
+
+
+def _rounds(ids: list[int], clients: int) -> list[list[list[int]]]:
+    """The cases of each round, split among the clients."""
+    return [[ids[r::ROUNDS][c::clients] for c in range(clients)] for r in range(ROUNDS)]
 
 
 def statements_per_request(url: str, case_id: int, tokens: dict[str, str]) -> float:
@@ -166,10 +199,8 @@ def run(url: str, size: Size) -> list[Result]:
     cases, tokens = prepare(url, size)
     per_request = statements_per_request(url, cases[0], tokens)
     cases = cases[1:]
-    parts = [cases[i::size.processes] for i in range(size.processes)]
     dsn = raw_dsn(url)
     floor_ids = prepare_floor(dsn, len(cases), first=1)
-    floor_parts = [floor_ids[i::size.processes] for i in range(size.processes)]
     service_port, floor_port = _free_port(), _free_port()
     zi = str(Path(sys.executable).with_name("zi"))
     env = {**os.environ, **ENV, "DATABASE_URL": url}
@@ -178,17 +209,31 @@ def run(url: str, size: Size) -> list[Result]:
     floor = subprocess.Popen([sys.executable, "-m", "bench.floor_app", "--port", str(floor_port),
                               "--dsn", dsn], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(size.processes)
+    requests, seconds = {"service": 0, "floor": 0}, {"service": 0.0, "floor": 0.0}
     try:
         _wait_for(service_port, service)
         _wait_for(floor_port, floor)
-        service_rate = _drive(service_client, [(service_port, part, tokens) for part in parts])
-        floor_rate = _drive(floor_client, [(floor_port, part) for part in floor_parts])
+        with context.Pool(size.processes, initializer=_join, initargs=(barrier,)) as pool:
+            for service_parts, floor_parts in zip(_rounds(cases, size.processes),
+                                                  _rounds(floor_ids, size.processes),
+                                                  strict=True):
+                rounds = {"service": _drive(pool, service_client, [
+                              (service_port, part, tokens) for part in service_parts]),
+                          "floor": _drive(pool, floor_client, [
+                              (floor_port, part) for part in floor_parts])}
+                for side, (done, window) in rounds.items():
+                    requests[side] += done
+                    seconds[side] += window
     finally:
         for process in (service, floor):
             process.terminate()
             process.wait(timeout=30)
+    service_rate = requests["service"] / seconds["service"]
+    floor_rate = requests["floor"] / seconds["floor"]
     detail = (f"service {service_rate:.0f} req/s, floor endpoint {floor_rate:.0f} req/s, "
-              f"{size.processes} clients, at {datetime.now(UTC):%H:%M}Z")
+              f"{size.processes} clients, {ROUNDS} rounds each, at {datetime.now(UTC):%H:%M}Z")
     return [
         Result("statements_per_transition_over_http", per_request, 8, "lower",
                "token lookup, transition and answer; floor: 5"),
