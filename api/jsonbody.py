@@ -3,9 +3,11 @@ and checked against hostile shapes (``api.limits``) before any schema sees them.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import flask
+import marshmallow as ma
 from apispec import BasePlugin
 from flask_smorest import Blueprint as SmorestBlueprint
 from webargs import core
@@ -18,7 +20,24 @@ from workflow.errors import InvalidInput
 MAX_PAGE = 1_000_000
 
 
-class DecimalJsonParser(FlaskParser):
+@cache
+def _schema_of(schema_class: type[ma.Schema]) -> ma.Schema:
+    return schema_class()
+
+
+class OneSchemaParser(FlaskParser):
+    """webargs builds a new schema from the class an operation names at every request (a fifth
+    of parsing a transition's body); a schema keeps nothing of a request (none of ours has a
+    hook or state), so one instance per class serves every request, as flask-smorest already
+    does for the answers' schemas."""
+
+    def _get_schema(self, argmap: Any, req: flask.Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return _schema_of(argmap)
+        return super()._get_schema(argmap, req)
+
+
+class DecimalJsonParser(OneSchemaParser):
     """webargs' parser with a 400 for a malformed body (422 is kept for refused guards)."""
 
     DEFAULT_VALIDATION_STATUS = 400
@@ -35,7 +54,7 @@ class DecimalJsonParser(FlaskParser):
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
 
 
-class PageParser(FlaskParser):
+class PageParser(OneSchemaParser):
     """Pages are bounded: an offset past any table is a 400, not a database error."""
 
     DEFAULT_VALIDATION_STATUS = 400

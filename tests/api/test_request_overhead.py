@@ -1,0 +1,26 @@
+"""What Flask and webargs would redo at every request is done once per process, with the
+same outcome."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from api.jsonbody import Blueprint
+from api.schemas import TransitionIn
+
+
+def test_an_argument_schema_is_built_once_per_class(app: Flask) -> None:
+    parser = Blueprint.ARGUMENTS_PARSER
+    with app.test_request_context("/api/v1/cases/1/transitions", method="POST"):
+        first = parser._get_schema(TransitionIn, None)  # type: ignore[arg-type]
+        again = parser._get_schema(TransitionIn, None)  # type: ignore[arg-type]
+    assert isinstance(first, TransitionIn) and again is first
+
+
+def test_a_malformed_body_is_refused_each_time_with_one_schema(client, world) -> None:  # type: ignore[no-untyped-def]
+    for body, field in (({"trigger": "nope", "expected_version": 1}, "trigger"),
+                        ({"trigger": "start_building"}, "expected_version")):
+        response = client.post("/api/v1/cases/1/transitions", json=body,
+                               headers=world.auth("coordinator"))
+        assert response.status_code == 400, response.json
+        assert list(response.json["errors"]) == [field]
