@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from flask import request
+from flask_limiter import Limiter
 from sqlalchemy.exc import OperationalError
 
 from tests.api.helpers import REG_52
@@ -171,6 +173,25 @@ def test_each_token_has_its_own_rate_limit(app, client, world, monkeypatch):
     # the rest of the API is not limited by it
     for _ in range(5):
         assert client.get("/api/v1/units", headers=world.auth("admin")).status_code == 200
+
+
+def test_the_rate_limiter_runs_under_portalrbs_prefix_only(client, world, monkeypatch):
+    """Flask-Limiter hooks every request of the app; its only limit is PortalRB's, so the rest
+    of the API does not pay for looking for limits."""
+    looked: list[str] = []
+    identify = Limiter.identify_request
+
+    def counted(self: Limiter) -> str:
+        looked.append(request.path)
+        return identify(self)
+
+    monkeypatch.setattr(Limiter, "identify_request", counted)
+    answered = client.get("/api/v1/units", headers=world.auth("admin"))
+    assert answered.status_code == 200 and looked == []
+    assert "X-RateLimit-Remaining" not in answered.headers
+    served = client.get(WBK, headers=bearer(integration_token(world.instansi.id)))
+    assert served.status_code == 200 and looked == [WBK]
+    assert int(served.headers["X-RateLimit-Remaining"]) >= 0
 
 
 def test_an_unexpected_failure_is_500_in_portalrbs_format(client, world, monkeypatch):
