@@ -28,6 +28,7 @@ from api import (
     requestlog,
 )
 from api import config as settings
+from api.flask_class import ZiFlask
 from api.jsonbody import ErrorStatusPlugin
 from api.resources import BLUEPRINTS
 from api.schemas import MAX_INT, Figure, figure_schema
@@ -91,7 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     current = settings.load(declared)
     # No static folder of the app's own: its /static route would shadow the pages' (web.bp
     # serves the stylesheet and htmx there), answering every one of them with a JSON 404.
-    app = Flask(__name__, instance_path=str(current.instance_path), static_folder=None)
+    app = ZiFlask(__name__, instance_path=str(current.instance_path), static_folder=None)
     app.json = JsonProvider(app)
     app.url_map.converters["int"] = RowIdConverter
     app.config.update(settings.FLASK_CONSTANTS)

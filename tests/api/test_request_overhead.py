@@ -3,8 +3,12 @@ same outcome."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from flask import Flask
 
+from api import flask_class
 from api.jsonbody import Blueprint
 from api.schemas import TransitionIn
 
@@ -24,3 +28,30 @@ def test_a_malformed_body_is_refused_each_time_with_one_schema(client, world) ->
                                headers=world.auth("coordinator"))
         assert response.status_code == 400, response.json
         assert list(response.json["errors"]) == [field]
+
+
+def test_whether_a_function_is_a_coroutine_function_is_asked_once(
+        app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[Any] = []
+    real = flask_class.iscoroutinefunction
+
+    def counted(func: Any) -> bool:
+        asked.append(func)
+        return real(func)
+
+    monkeypatch.setattr(flask_class, "iscoroutinefunction", counted)
+
+    class View:
+        def get(self) -> str:
+            return "ok"
+
+    for _ in range(3):  # bound anew each time, as a MethodView's method is per request
+        method = View().get
+        assert app.ensure_sync(method) is method
+    assert asked == [View.get]
+
+    async def coroutine() -> None:
+        return None
+
+    with pytest.raises(RuntimeError, match="async"):  # Flask's answer without asgiref
+        app.ensure_sync(coroutine)
