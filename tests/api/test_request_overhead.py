@@ -55,3 +55,25 @@ def test_whether_a_function_is_a_coroutine_function_is_asked_once(
 
     with pytest.raises(RuntimeError, match="async"):  # Flask's answer without asgiref
         app.ensure_sync(coroutine)
+
+
+def test_the_session_cookie_signer_is_kept_until_a_key_changes(app: Flask) -> None:
+    interface = app.session_interface
+    first = interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    assert interface.get_signing_serializer(app) is first  # type: ignore[attr-defined]
+    cookie = first.dumps({"user_id": 1})
+    old_key = app.secret_key
+    try:
+        app.secret_key = "another-key-for-this-test"
+        rotated = interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        assert rotated is not first
+        with pytest.raises(Exception, match="[Ss]ignature"):
+            rotated.loads(cookie)
+        app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+        assert interface.get_signing_serializer(app).loads(  # type: ignore[attr-defined]
+            cookie) == {"user_id": 1}
+    finally:
+        app.secret_key = old_key
+        app.config["SECRET_KEY_FALLBACKS"] = None
+    assert interface.get_signing_serializer(app).loads(cookie) == {  # type: ignore[attr-defined]
+        "user_id": 1}
