@@ -35,3 +35,7 @@ def configure(level: str, fmt: str) -> None:
     root.setLevel(level)
     # The readiness check asks Alembic for the revision; `zi db upgrade` turns it back up.
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+    # The state machine's library says at INFO that it ran each state's callbacks: two lines
+    # per transition that tell nothing the access line and the audit do not (and cost more
+    # CPU than it); its warnings and errors still show.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, root.level))

@@ -3,12 +3,13 @@ same outcome."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 from flask import Flask
 
-from api import flask_class
+from api import flask_class, logs
 from api.jsonbody import Blueprint
 from api.schemas import TransitionIn
 
@@ -77,3 +78,23 @@ def test_the_session_cookie_signer_is_kept_until_a_key_changes(app: Flask) -> No
         app.config["SECRET_KEY_FALLBACKS"] = None
     assert interface.get_signing_serializer(app).loads(cookie) == {  # type: ignore[attr-defined]
         "user_id": 1}
+
+
+def test_the_state_machine_librarys_info_lines_are_not_logged() -> None:
+    root = logging.getLogger()
+    kept = (root.handlers[:], root.level, logging.getLogger("alembic").level,
+            logging.getLogger("transitions").level)
+    try:
+        logs.configure("INFO", "text")
+        assert not logging.getLogger("transitions").isEnabledFor(logging.INFO)
+        assert logging.getLogger("transitions").isEnabledFor(logging.WARNING)
+        assert logging.getLogger("zi.access").isEnabledFor(logging.INFO)
+        logs.configure("DEBUG", "text")
+        assert not logging.getLogger("transitions").isEnabledFor(logging.INFO)
+        logs.configure("ERROR", "text")
+        assert not logging.getLogger("transitions").isEnabledFor(logging.WARNING)
+    finally:
+        root.handlers[:], level, alembic, transitions = kept
+        root.setLevel(level)
+        logging.getLogger("alembic").setLevel(alembic)
+        logging.getLogger("transitions").setLevel(transitions)
