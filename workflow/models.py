@@ -380,7 +380,8 @@ class AuditEvent(Model):
         Index("ix_audit_event_action_occurred_at", "action", "occurred_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"), index=True)
+    # Looked up through uq_audit_event_case_seq (no index of its own: one less per event).
+    case_id: Mapped[int] = mapped_column(ForeignKey("zi_case.id"))
     seq: Mapped[int] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(40))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -404,7 +405,13 @@ class OutboxMessage(Model):
     """
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_message_due", "status", "next_attempt_at"),
+        # Only held reminders have a digest: the others are not in the index (issue 11).
+        Index("ix_outbox_message_digest_sent_in", "digest_sent_in",
+              postgresql_where=text("digest_sent_in IS NOT NULL"),
+              sqlite_where=text("digest_sent_in IS NOT NULL")),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     recipient_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
@@ -423,8 +430,7 @@ class OutboxMessage(Model):
     # dispatcher run holding the lease, and the digest e-mail a held reminder went out in.
     rfc_message_id: Mapped[str | None] = mapped_column(String(255))
     lease_owner: Mapped[str | None] = mapped_column(String(32))
-    digest_sent_in: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"),
-                                                       index=True)
+    digest_sent_in: Mapped[int | None] = mapped_column(ForeignKey("outbox_message.id"))
     # Retry budget (issue 9): a temporary failure after this instant is final. Fixed at the
     # first claim; ``zi outbox retry`` clears it, so a re-queued message gets a new budget.
     give_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
