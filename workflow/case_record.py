@@ -31,7 +31,6 @@ class UnitRecord:
     id: int
     instansi_id: int
     name: str
-    code: str
     eselon: int
     strategic_service: bool
     rb_implemented: bool
@@ -88,7 +87,7 @@ _FETCH: Table = PortalrbFetch.__table__  # type: ignore[assignment]
 _CASE_COLUMNS = ("id", "unit_id", "target", "year", "regulation", "state", "version",
                  "building_since", "designated_at", "revoked_at", "proposal", "rubric_id",
                  "rubric_sha256", "audit_seq", "audit_hash")
-_UNIT_COLUMNS = ("instansi_id", "name", "code", "eselon", "strategic_service",
+_UNIT_COLUMNS = ("instansi_id", "name", "eselon", "strategic_service",
                  "rb_implemented", "large_resources")
 _DECLARATION_COLUMNS = ("staff_total", "pakta_signed", "head_signed", "commitment_statement",
                         "team")

@@ -82,11 +82,11 @@ def summary_columns(case_id: ColumnElement[int], kinds: Iterable[str]) -> list[L
 
 def summaries_from(case_id: int, kinds: Iterable[str], values: Mapping[Any, Any]
                    ) -> Summaries:
-    """The summaries of the asked kinds from the columns of :func:`summary_columns`."""
-    asked = [kind for kind in kinds if kind in SUMMARY_KINDS]
-    having = [kind for kind in asked if values[f"summarised_{kind}"]]
-    rows = latest_assessments(case_id, having) if having else {}
-    return {kind: rows.get(kind) for kind in asked}
+    """The summaries of the asked kinds from the columns of :func:`summary_columns`: those
+    without one are known, the others read."""
+    kinds = tuple(kinds)
+    return _summaries(case_id, kinds, {kind: None for kind in kinds if kind in SUMMARY_KINDS
+                                       and not values[f"summarised_{kind}"]})
 
 
 def _summaries(case_id: int, kinds: Iterable[str], known: Summaries | None) -> Summaries:
