@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select, Table, bindparam, select
 
 from workflow.db import db
+from workflow.driver_statement import driver_statement
 from workflow.models import Case, Declaration, PortalrbFetch, Unit, user_unit
 
 # What a transition may change on the case row itself (the rubric pin: an older case pins
@@ -130,14 +131,14 @@ def statement() -> Select[Any]:
 def lock(read: Select[Any], case_id: int, actor_id: int) -> Locked | None:
     """The case row locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL) by
     ``read`` (:func:`statement` or more); None: no such case."""
-    row = db.session.connection().execute(
-        read, {"b_case_id": case_id, "b_actor_id": actor_id}).first()
-    if row is None:
+    connection = db.session.connection()
+    values = driver_statement(read, connection.dialect).first(
+        connection, {"b_case_id": case_id, "b_actor_id": actor_id})
+    if values is None:
         return None
-    values = row._mapping
-    unit = UnitRecord(row.unit_id, *(values[f"unit_{name}"] for name in _UNIT_COLUMNS))
-    declaration = None if row.declared is None else DeclarationRecord(
+    unit = UnitRecord(values["unit_id"], *(values[f"unit_{name}"] for name in _UNIT_COLUMNS))
+    declaration = None if values["declared"] is None else DeclarationRecord(
         *(values[f"decl_{name}"] for name in _DECLARATION_COLUMNS))
     case = CaseRecord(**{name: values[name] for name in _CASE_COLUMNS}, unit=unit,
-                      declaration=declaration, fetched=row.fetched is not None)
-    return Locked(case, bool(row.coordinates), values)
+                      declaration=declaration, fetched=values["fetched"] is not None)
+    return Locked(case, bool(values["coordinates"]), values)

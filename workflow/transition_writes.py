@@ -20,6 +20,7 @@ from sqlalchemy import Select, String, bindparam, cast, insert, literal, select
 from workflow.audit import EVENT_COLUMNS, EVENT_TABLE, case_change, moved, transition_event
 from workflow.case_record import CaseRecord
 from workflow.db import db
+from workflow.driver_statement import driver_statement
 from workflow.errors import StaleVersion
 from workflow.models import User
 from workflow.notices import OUTBOX_COLUMNS, OUTBOX_TABLE, audience_rows, notify, notify_params
@@ -51,12 +52,13 @@ def write(case: CaseRecord, actor: User, action: str, from_state: str | None,
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         statement = _at_once(names, frozenset(notice.roles), notice.exclude_user_id is not None)
-        event_id = connection.execute(statement, {
+        written = driver_statement(statement, connection.dialect).first(connection, {
             **change, **{f"e_{name}": event[name] for name in EVENT_COLUMNS},
             **notify_params(case.unit, notice.template, notice.context, occurred_at,
-                            notice.exclude_user_id)}).scalar()
-        if event_id is None:
+                            notice.exclude_user_id)})
+        if written is None:
             raise StaleVersion(case.version)
+        event_id = written["id"]
     else:
         if connection.execute(case_change(names), change).rowcount != 1:
             raise StaleVersion(case.version)

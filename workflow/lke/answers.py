@@ -19,7 +19,17 @@ from functools import cache
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import ScalarSelect, Select, Table, bindparam, insert, select, update
+from sqlalchemy import (
+    ScalarSelect,
+    Select,
+    String,
+    Table,
+    bindparam,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from workflow.audit import append_event
@@ -314,10 +324,12 @@ def return_record(case: Case | CaseRecord, trigger: str) -> dict[str, Any]:
 
 
 def last_return(case_id: ColumnElement[int]) -> ScalarSelect[Any]:
-    """The record of the case's last return (its audit event's score)."""
+    """The record of the case's last return (its audit event's score). The actions are
+    written into the statement: it runs on the driver's cursor, which expands no list."""
     table = AuditEvent.__table__
+    returns = [literal_column(f"'{action}'", String) for action in RETURNS]
     return (select(table.c.score).where(table.c.case_id == case_id,
-                                        table.c.action.in_(RETURNS))
+                                        table.c.action.in_(returns))
             .order_by(table.c.seq.desc()).limit(1).scalar_subquery())
 
 
