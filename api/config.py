@@ -28,6 +28,8 @@ from pydantic import AliasChoices, Field, ValidationError, field_validator, mode
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 
+from workflow import json_columns
+
 log = logging.getLogger(__name__)
 PREFIX = "ZI_"
 ENV_FILE = ".env"
@@ -50,7 +52,10 @@ FLASK_CONSTANTS: dict[str, Any] = {
     # No pre-ping (a round trip per transaction, issue 11): a pooled connection the driver
     # knows is closed is replaced at checkout (``api._replace_closed``), one that fails
     # with a disconnect invalidates the whole pool, and none is kept over half an hour.
-    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_recycle": 1800},
+    # JSON columns: orjson (workflow.json_columns, issue 11).
+    "SQLALCHEMY_ENGINE_OPTIONS": {"hide_parameters": True, "pool_recycle": 1800,
+                                  "json_serializer": json_columns.dumps,
+                                  "json_deserializer": json_columns.loads},
 }
 
 

@@ -15,9 +15,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, select
+from sqlalchemy import Connection, Select, Table, bindparam, select
 
-from workflow.db import db
 from workflow.driver_statement import driver_statement
 from workflow.models import Case, Declaration, PortalrbFetch, Unit, user_unit
 
@@ -128,10 +127,11 @@ def statement() -> Select[Any]:
             .with_for_update(of=_CASE))
 
 
-def lock(read: Select[Any], case_id: int, actor_id: int) -> Locked | None:
+def lock(connection: Connection, read: Select[Any], case_id: int, actor_id: int
+         ) -> Locked | None:
     """The case row locked for this transaction (``SELECT … FOR UPDATE`` on PostgreSQL) by
-    ``read`` (:func:`statement` or more); None: no such case."""
-    connection = db.session.connection()
+    ``read`` (:func:`statement` or more) on the session's ``connection``; None: no such
+    case."""
     values = driver_statement(read, connection.dialect).first(
         connection, {"b_case_id": case_id, "b_actor_id": actor_id})
     if values is None:

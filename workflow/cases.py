@@ -299,7 +299,8 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
     def work() -> Transitioned:
         spec = SPECS[trigger]
         kinds = _sheets_read(spec, actor.role)
-        locked = case_record.lock(_transition_read(spec, kinds), case_id, actor.id)
+        connection = db.session.connection()
+        locked = case_record.lock(connection, _transition_read(spec, kinds), case_id, actor.id)
         if locked is None:
             raise _not_found(case_id)
         case, coordinates = locked.case, locked.coordinates
@@ -329,7 +330,7 @@ def transition(actor: User, case_id: int, trigger: str, expected_version: int,
             case.revoked_at = now
         relied, score = _decision_record(case, trigger, spec.relies_on, facts, read)
         event_id = transition_writes.write(
-            case, actor, trigger, from_state, reason, now, score,
+            connection, case, actor, trigger, from_state, reason, now, score,
             Notice(TRANSITION_AUDIENCE[trigger], "transition_notice", {
                 "case_id": case.id, "unit_id": case.unit_id, "unit_name": case.unit.name,
                 "target": case.target, "trigger": trigger, "from_state": from_state,

@@ -15,11 +15,10 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, String, bindparam, cast, insert, literal, select
+from sqlalchemy import Connection, Select, String, bindparam, cast, insert, literal, select
 
 from workflow.audit import EVENT_COLUMNS, EVENT_TABLE, case_change, moved, transition_event
 from workflow.case_record import CaseRecord
-from workflow.db import db
 from workflow.driver_statement import driver_statement
 from workflow.errors import StaleVersion
 from workflow.models import User
@@ -39,17 +38,17 @@ class Notice:
     exclude_user_id: int | None = None
 
 
-def write(case: CaseRecord, actor: User, action: str, from_state: str | None,
-          reason: str | None, occurred_at: datetime, score: dict[str, Any] | None,
-          notice: Notice) -> int:
+def write(connection: Connection, case: CaseRecord, actor: User, action: str,
+          from_state: str | None, reason: str | None, occurred_at: datetime,
+          score: dict[str, Any] | None, notice: Notice) -> int:
     """Write the transition the record holds; returns its audit event's id. The record
-    moves to what was written (``StaleVersion`` if the case moved first)."""
+    moves to what was written (``StaleVersion`` if the case moved first). ``connection``:
+    the session's, which holds the case's lock."""
     event, values = transition_event(case, actor, action, from_state, reason, occurred_at,
                                      score)
     names = tuple(sorted(values))
     change = {"b_id": case.id, "b_expected": case.version,
               **{f"b_{name}": value for name, value in values.items()}}
-    connection = db.session.connection()
     if connection.dialect.name == "postgresql":
         statement = _at_once(names, frozenset(notice.roles), notice.exclude_user_id is not None)
         written = driver_statement(statement, connection.dialect).first(connection, {

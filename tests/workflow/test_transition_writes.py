@@ -73,7 +73,8 @@ def test_a_transition_writes_case_event_and_notices_in_one_statement_on_postgres
 def test_a_lost_race_writes_nothing(client, world):
     case = _declared(client, world)
     coordinator = db.session.get_one(User, world.user_ids["coordinator"])
-    locked = case_record.lock(case_record.statement(), case["id"], coordinator.id)
+    locked = case_record.lock(db.session.connection(), case_record.statement(), case["id"],
+                              coordinator.id)
     assert locked is not None
     record = locked.case
     record.state = "pembangunan"
@@ -82,8 +83,8 @@ def test_a_lost_race_writes_nothing(client, world):
     db.session.execute(text("UPDATE zi_case SET version = version + 1 WHERE id = :id"),
                        {"id": case["id"]})
     with pytest.raises(StaleVersion):
-        transition_writes.write(record, coordinator, "start_building", "pencanangan", None,
-                                utcnow(), None,
+        transition_writes.write(db.session.connection(), record, coordinator,
+                                "start_building", "pencanangan", None, utcnow(), None,
                                 transition_writes.Notice(("inspectorate",), "transition_notice",
                                                          {"case_id": case["id"]}))
     assert _counts(case["id"]) == before  # no event, no notice, in the same transaction
