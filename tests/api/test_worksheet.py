@@ -101,3 +101,26 @@ def test_a_flag_travels_with_the_return_and_the_resubmission_shows_the_change(cl
     history = client.get(f"/api/v1/cases/{case['id']}/history",
                          headers=world.auth("coordinator")).json
     assert history[-1]["score"]["changed_since_return"] == [TIM_A]
+
+
+def test_a_return_records_every_flag_by_item_id_and_every_unit_revision(client, world):
+    case = to_pengusulan(client, world)
+    assert fill_worksheet(client, world, case, "tpi", "inspectorate").status_code == 200
+    version = get_case(client, world, case["id"], "inspectorate")["version"]
+    for item, note in ((TIM_B, "kedua"), (TIM_A, "pertama")):  # flagged out of order
+        flagged = client.put(f"/api/v1/cases/{case['id']}/assessments/tpi/items/{item}",
+                             json={"needs_revision": True, "note": note,
+                                   "expected_version": version},
+                             headers=world.auth("inspectorate"))
+        assert flagged.status_code == 200
+        version = flagged.json["version"]
+    returned = fire(client, world, flagged.json, "tpi_return", "inspectorate", reason="Perbaiki")
+    assert returned.status_code == 200
+    record = client.get(f"/api/v1/cases/{case['id']}/history",
+                        headers=world.auth("coordinator")).json[-1]["score"]
+    assert record["flagged"] == [{"item_id": TIM_A, "note": "pertama"},
+                                 {"item_id": TIM_B, "note": "kedua"}]
+    sheet = client.get(f"/api/v1/cases/{case['id']}/assessments/self",
+                       headers=world.auth("coordinator")).json
+    revisions = {q["id"]: q["revision"] for q in sheet["questions"] if q["revision"]}
+    assert revisions and record["self_revisions"] == revisions
