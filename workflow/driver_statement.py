@@ -4,7 +4,7 @@ connection and transaction.
 Issue 11: for the two statements of a transition, SQLAlchemy's execution of an already
 compiled, cached statement (its execution context, the session's connection lookup, result
 metadata built from psycopg's description of each of the read's ~30 columns) cost more of
-the service's CPU than the driver's own work: an A/B run in one process measured 18 % less
+the service's CPU than the driver's own work: A/B runs in one process measured 12-27 % less
 CPU per transition with the driver's cursor. What SQLAlchemy's execution guarantees is kept
 here: the types' bind and result processing, the connection's ``before_cursor_execute`` /
 ``after_cursor_execute`` events (statement budgets, the EXPLAIN benchmark and any tracer see
