@@ -21,7 +21,6 @@ from sqlalchemy import (
     cast,
     insert,
     literal,
-    literal_column,
     select,
     true,
     union_all,
@@ -32,6 +31,7 @@ from sqlalchemy.sql.selectable import FromClause
 from workflow.case_record import UnitRecord
 from workflow.db import db
 from workflow.models import OutboxMessage, Unit, User, user_unit
+from workflow.portable_sql import written
 
 # DOMAIN.md: the inspectorate learns a unit was submitted; the unit learns it was returned
 # (with the reason) or designated; TPN learns a proposal awaits review.
@@ -122,7 +122,7 @@ def _audience_query_params(roles: frozenset[str]) -> Subquery | None:
     active = users.c.active.is_(True)
 
     def role(name: str) -> ColumnElement[bool]:
-        return users.c.role == literal_column(f"'{name}'", String)
+        return users.c.role == written(name)
 
     parts: list[Select[Any]] = []
     if "coordinator" in roles:

@@ -120,13 +120,20 @@ def _json_object_sqlite(element: json_object, compiler: SQLCompiler, **kw: Any) 
     return f"json_object({_json_pairs(element, compiler, **kw)})"
 
 
+def written(name: str) -> ColumnElement[str]:
+    """A plain name (``tpn``, ``tpi_return``) written into the statement as a text constant,
+    not bound: a prepared statement's plan can tell it from another, and a statement run on
+    the driver's cursor has no list to expand."""
+    if not _KEY.fullmatch(name):
+        raise ValueError(f"{name!r} is not a plain name")
+    return literal_column(f"'{name}'", String)
+
+
 def build_json(**values: Expression) -> json_object:
     """``build_json(duty_id=Duty.id, ...)``: keys are inlined, values stay expressions."""
     arguments: list[Any] = []
     for key, value in values.items():
-        if not _KEY.fullmatch(key):
-            raise ValueError(f"json key {key!r} is not a plain name")
-        arguments += [literal_column(f"'{key}'"), value]
+        arguments += [written(key), value]
     return json_object(*arguments)
 
 

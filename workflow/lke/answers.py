@@ -27,7 +27,6 @@ from sqlalchemy import (
     and_,
     bindparam,
     insert,
-    literal_column,
     or_,
     select,
     update,
@@ -44,6 +43,7 @@ from workflow.lke.marking import AnswerError, Marks, mark, normalise
 from workflow.lke.versions import version_for_case
 from workflow.models import Answer, AnswerRevision, AuditEvent, Case, Evidence, User
 from workflow.permissions import require_act
+from workflow.portable_sql import written
 
 KINDS = ("self", "tpi", "tpn")
 AUTHOR_ROLE = {"self": "coordinator", "tpi": "inspectorate", "tpn": "tpn"}
@@ -323,7 +323,7 @@ def _return_statement() -> Select[Any]:
     reviewer = bindparam("b_reviewer", type_=String)
     return (select(table.c.kind, table.c.item_id, table.c.note, table.c.revision)
             .where(table.c.case_id == bindparam("b_case_id"),
-                   or_(table.c.kind == literal_column("'self'", String),
+                   or_(table.c.kind == "self",
                        and_(table.c.kind == reviewer, table.c.needs_revision.is_(True)))))
 
 
@@ -347,9 +347,8 @@ def last_return(case_id: ColumnElement[int]) -> ScalarSelect[Any]:
     """The record of the case's last return (its audit event's score). The actions are
     written into the statement: it runs on the driver's cursor, which expands no list."""
     table = AuditEvent.__table__
-    returns = [literal_column(f"'{action}'", String) for action in RETURNS]
     return (select(table.c.score).where(table.c.case_id == case_id,
-                                        table.c.action.in_(returns))
+                                        table.c.action.in_([written(a) for a in RETURNS]))
             .order_by(table.c.seq.desc()).limit(1).scalar_subquery())
 
 
